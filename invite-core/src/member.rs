@@ -1,0 +1,60 @@
+//! Members: registered users of an organization, each holding one seat (R3.1).
+
+use crate::access::Access;
+use crate::contact::Contact;
+use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A registered user of an organization. Admins hold a seat too (R3.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// Its id.
+    pub id: MemberId,
+    /// The organization whose seat it holds.
+    pub org: OrgId,
+    /// How the member can be reached; used to refuse inviting an existing member (R2.7).
+    pub contact: Contact,
+    /// The application's id of this user.
+    pub user_ref: Option<UserRef>,
+    /// The access they were granted.
+    pub access: Access,
+    /// The invitation they signed up with, if they came by invitation.
+    pub invitation: Option<InvitationId>,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// When they were removed; a removed member frees their seat (R3.6).
+    pub removed_at: Option<DateTime<Utc>>,
+    /// Optimistic-concurrency version.
+    pub version: u64,
+}
+
+impl Member {
+    /// Whether the member holds a seat.
+    pub fn is_active(&self) -> bool {
+        self.removed_at.is_none()
+    }
+}
+
+/// Seats of an organization (R3.1): `used + available = limit`, except that `used` may exceed
+/// a lowered limit, in which case `available` is 0 (R3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seats {
+    /// The limit set by the vendor.
+    pub limit: u32,
+    /// Active members, plus live invitations under `ReserveOnInvite`.
+    pub used: u32,
+    /// Free seats.
+    pub available: u32,
+}
+
+impl Seats {
+    /// Seats from a limit and a usage count.
+    pub fn new(limit: u32, used: u32) -> Self {
+        Self {
+            limit,
+            used,
+            available: limit.saturating_sub(used),
+        }
+    }
+}

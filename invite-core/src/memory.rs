@@ -1,0 +1,557 @@
+//! [`MemoryStore`]: the embedded default store. Thread-safe, complete and indexed: a real
+//! store for single-process applications, development and tests, not a mock. It keeps nothing
+//! across restarts; use `invite-sqlx` for that.
+
+use crate::audit::{AuditAction, AuditEvent};
+use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
+use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
+use crate::invitation::Invitation;
+use crate::member::{Member, Seats};
+use crate::org::{Organization, SeatPolicy};
+use crate::outbox::{ClaimedMessage, Lease, OutboxMessage, OutboxOutcome, OutboxState};
+use crate::reminders;
+use crate::store::{
+    Commit, CommitOutcome, Conflict, ReminderQuery, Store, StoreError, Write,
+};
+use crate::token::{LinkRecord, TokenHash};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// An in-memory [`Store`]. Clone-free sharing: wrap it in an `Arc`.
+///
+/// Every commit takes one write lock, validates the whole commit against the current state and
+/// only then applies it, so a refused commit changes nothing.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    orgs: BTreeMap<OrgId, Organization>,
+    invitations: HashMap<InvitationId, Invitation>,
+    /// Invitation ids per organization, in id (= creation) order.
+    by_org: HashMap<OrgId, BTreeSet<InvitationId>>,
+    /// The open invitation per organization and address key (R2.7).
+    open_by_key: HashMap<(OrgId, String), InvitationId>,
+    /// Open invitations per organization, for seat reservations (R3.5).
+    open_by_org: HashMap<OrgId, HashSet<InvitationId>>,
+    links: HashMap<TokenHash, LinkRecord>,
+    members: HashMap<MemberId, Member>,
+    /// The active member per organization and contact key.
+    member_by_key: HashMap<(OrgId, String), MemberId>,
+    active_members: HashMap<OrgId, u32>,
+    outbox: HashMap<MessageId, OutboxMessage>,
+    /// Pending messages by due time.
+    due: BTreeSet<(DateTime<Utc>, MessageId)>,
+    reminder_marks: HashSet<(InvitationId, NaiveDate)>,
+    audit: HashMap<OrgId, Vec<AuditEvent>>,
+}
+
+fn conflict(c: Conflict) -> StoreError {
+    StoreError::Conflict(c)
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied commit (validation
+        // happens before any mutation), so a poisoned lock is safe to keep using.
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of outbox messages in each state, for tests and diagnostics:
+    /// `(pending, sent, dead, dropped)`.
+    pub fn outbox_counts(&self) -> (usize, usize, usize, usize) {
+        let s = self.read();
+        let mut c = (0, 0, 0, 0);
+        for m in s.outbox.values() {
+            match m.state {
+                OutboxState::Pending => c.0 += 1,
+                OutboxState::Sent { .. } => c.1 += 1,
+                OutboxState::Dead { .. } => c.2 += 1,
+                OutboxState::Dropped { .. } => c.3 += 1,
+            }
+        }
+        c
+    }
+}
+
+impl State {
+    fn org_invitations(&self, org: OrgId) -> impl Iterator<Item = &Invitation> {
+        self.by_org
+            .get(&org)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.invitations[id])
+    }
+
+    fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Option<Seats> {
+        let o = self.orgs.get(&org)?;
+        let mut used = self.active_members.get(&org).copied().unwrap_or(0);
+        if o.settings.seat_policy == SeatPolicy::ReserveOnInvite {
+            used += self
+                .open_by_org
+                .get(&org)
+                .into_iter()
+                .flatten()
+                .filter(|id| self.invitations[*id].reserves_seat_at(now))
+                .count() as u32;
+        }
+        Some(Seats::new(o.settings.seat_limit, used))
+    }
+
+    /// Checks a commit against the current state without changing anything.
+    fn validate(&self, c: &Commit) -> Result<(), StoreError> {
+        if let Some(w) = &c.organization {
+            let o = w.record();
+            match (w, self.orgs.get(&o.id)) {
+                (Write::Insert(_), None) if o.version == 0 => {}
+                (Write::Update(_), Some(cur)) if cur.version == o.version => {}
+                (Write::Update(_), None) => {
+                    return Err(conflict(Conflict::Missing { entity: "organization", id: o.id.to_string() }));
+                }
+                _ => return Err(conflict(Conflict::Version { entity: "organization", id: o.id.to_string() })),
+            }
+        }
+
+        // Invitations: versions, then one open invitation per address after the commit.
+        let mut written: HashMap<InvitationId, &Invitation> = HashMap::new();
+        for w in &c.invitations {
+            let inv = w.record();
+            match (w, self.invitations.get(&inv.id)) {
+                (Write::Insert(_), None) if inv.version == 0 => {}
+                (Write::Update(_), Some(cur)) if cur.version == inv.version => {}
+                (Write::Update(_), None) => {
+                    return Err(conflict(Conflict::Missing { entity: "invitation", id: inv.id.to_string() }));
+                }
+                _ => return Err(conflict(Conflict::Version { entity: "invitation", id: inv.id.to_string() })),
+            }
+            if written.insert(inv.id, inv).is_some() {
+                return Err(conflict(Conflict::Version { entity: "invitation", id: inv.id.to_string() }));
+            }
+        }
+        let mut claimed_keys = HashSet::new();
+        for inv in written.values().filter(|i| i.is_open()) {
+            let key = (inv.org, inv.address_key());
+            if let Some(holder) = self.open_by_key.get(&key) {
+                let still_open = written.get(holder).is_none_or(|w| w.is_open());
+                if *holder != inv.id && still_open {
+                    return Err(conflict(Conflict::OpenInvitationExists { address_key: key.1 }));
+                }
+            }
+            if !claimed_keys.insert(key.clone()) {
+                return Err(conflict(Conflict::OpenInvitationExists { address_key: key.1 }));
+            }
+        }
+
+        // Members: versions, then one active member per contact key.
+        let mut written_members: HashMap<MemberId, &Member> = HashMap::new();
+        for w in &c.members {
+            let m = w.record();
+            match (w, self.members.get(&m.id)) {
+                (Write::Insert(_), None) if m.version == 0 => {}
+                (Write::Update(_), Some(cur)) if cur.version == m.version => {}
+                (Write::Update(_), None) => {
+                    return Err(conflict(Conflict::Missing { entity: "member", id: m.id.to_string() }));
+                }
+                _ => return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() })),
+            }
+            written_members.insert(m.id, m);
+        }
+        let mut member_keys = HashSet::new();
+        for m in written_members.values().filter(|m| m.is_active()) {
+            for k in m.contact.keys() {
+                let key = (m.org, k);
+                if let Some(holder) = self.member_by_key.get(&key) {
+                    let still_active = written_members.get(holder).is_none_or(|w| w.is_active());
+                    if *holder != m.id && still_active {
+                        return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() }));
+                    }
+                }
+                if !member_keys.insert(key) {
+                    return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() }));
+                }
+            }
+        }
+
+        let mut hashes = HashSet::new();
+        for l in &c.links {
+            if self.links.contains_key(&l.hash) || !hashes.insert(l.hash) {
+                return Err(conflict(Conflict::DuplicateLink));
+            }
+        }
+
+        if let Some(check) = c.seat_check {
+            let seats = self.seats(c.org, c.now).ok_or_else(|| {
+                conflict(Conflict::Missing { entity: "organization", id: c.org.to_string() })
+            })?;
+            if seats.available < check.required {
+                return Err(conflict(Conflict::SeatsExhausted {
+                    required: check.required,
+                    available: seats.available,
+                }));
+            }
+        }
+
+        for u in &c.outbox_updates {
+            match self.outbox.get(&u.id) {
+                Some(m) if m.lease.is_some_and(|l| l.token == u.lease) => {}
+                _ => return Err(conflict(Conflict::LeaseLost(u.id))),
+            }
+        }
+        for m in &c.outbox {
+            if self.outbox.contains_key(&m.id) {
+                return Err(conflict(Conflict::Version { entity: "message", id: m.id.to_string() }));
+            }
+        }
+        Ok(())
+    }
+
+    fn put_invitation(&mut self, mut inv: Invitation) {
+        if let Some(old) = self.invitations.get(&inv.id) {
+            inv.version = old.version + 1;
+            let key = (old.org, old.address_key());
+            if old.is_open() && self.open_by_key.get(&key) == Some(&old.id) {
+                self.open_by_key.remove(&key);
+            }
+            if let Some(set) = self.open_by_org.get_mut(&old.org) {
+                set.remove(&old.id);
+            }
+        }
+        if inv.is_open() {
+            self.open_by_key.insert((inv.org, inv.address_key()), inv.id);
+            self.open_by_org.entry(inv.org).or_default().insert(inv.id);
+        }
+        self.by_org.entry(inv.org).or_default().insert(inv.id);
+        self.invitations.insert(inv.id, inv);
+    }
+
+    fn put_member(&mut self, mut m: Member) {
+        if let Some(old) = self.members.get(&m.id) {
+            m.version = old.version + 1;
+            if old.is_active() {
+                for k in old.contact.keys() {
+                    self.member_by_key.remove(&(old.org, k));
+                }
+                *self.active_members.entry(old.org).or_default() -= 1;
+            }
+        }
+        if m.is_active() {
+            for k in m.contact.keys() {
+                self.member_by_key.insert((m.org, k), m.id);
+            }
+            *self.active_members.entry(m.org).or_default() += 1;
+        }
+        self.members.insert(m.id, m);
+    }
+
+    fn put_message(&mut self, m: OutboxMessage) {
+        if let Some(old) = self.outbox.get(&m.id) {
+            self.due.remove(&(old.due_at, old.id));
+        }
+        if m.state == OutboxState::Pending {
+            self.due.insert((m.due_at, m.id));
+        }
+        self.outbox.insert(m.id, m);
+    }
+
+    fn apply(&mut self, c: Commit) -> CommitOutcome {
+        if let Some(w) = c.organization {
+            let mut o = match w {
+                Write::Insert(o) => o,
+                Write::Update(o) => o,
+            };
+            if let Some(cur) = self.orgs.get(&o.id) {
+                o.version = cur.version + 1;
+            }
+            self.orgs.insert(o.id, o);
+        }
+        for w in c.invitations {
+            self.put_invitation(match w {
+                Write::Insert(i) | Write::Update(i) => i,
+            });
+        }
+        for w in c.members {
+            self.put_member(match w {
+                Write::Insert(m) | Write::Update(m) => m,
+            });
+        }
+        for l in c.links {
+            self.links.insert(l.hash, l);
+        }
+        for m in c.outbox {
+            self.put_message(m);
+        }
+        for u in c.outbox_updates {
+            let mut m = self.outbox[&u.id].clone();
+            m.lease = None;
+            match u.outcome {
+                OutboxOutcome::Sent { at } => m.state = OutboxState::Sent { at },
+                OutboxOutcome::Retry { due_at, error } => {
+                    m.due_at = due_at;
+                    m.last_error = Some(error);
+                }
+                OutboxOutcome::Dead { reason } => m.state = OutboxState::Dead { reason },
+                OutboxOutcome::Dropped { reason } => m.state = OutboxState::Dropped { reason },
+            }
+            self.put_message(m);
+        }
+        let mut outcome = CommitOutcome::default();
+        for r in c.reminders {
+            if self.reminder_marks.insert((r.invitation, r.day)) {
+                self.put_message(r.message);
+                self.audit.entry(r.audit.org).or_default().push(r.audit);
+            } else {
+                outcome.reminders_skipped.push(r.invitation);
+            }
+        }
+        for e in c.audit {
+            self.audit.entry(e.org).or_default().push(e);
+        }
+        outcome
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        let mut state = self.write();
+        state.validate(&commit)?;
+        Ok(state.apply(commit))
+    }
+
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+        Ok(self.read().orgs.get(&id).cloned())
+    }
+
+    async fn organizations_with_reminders(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<Organization>, StoreError> {
+        let s = self.read();
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(s.orgs
+            .range((start, Bound::Unbounded))
+            .map(|(_, o)| o)
+            .filter(|o| o.settings.reminders_enabled)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
+        Ok(self.read().invitations.get(&id).cloned())
+    }
+
+    async fn open_invitations(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let s = self.read();
+        let mut seen = HashSet::new();
+        Ok(address_keys
+            .iter()
+            .filter_map(|k| s.open_by_key.get(&(org, k.clone())))
+            .filter(|id| seen.insert(**id))
+            .map(|id| s.invitations[id].clone())
+            .collect())
+    }
+
+    async fn invitations_for_users(
+        &self,
+        org: OrgId,
+        users: &[UserRef],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let wanted: HashSet<&UserRef> = users.iter().collect();
+        let s = self.read();
+        Ok(s.org_invitations(org)
+            .filter(|i| i.user_ref.as_ref().is_some_and(|u| wanted.contains(u)))
+            .cloned()
+            .collect())
+    }
+
+    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
+        Ok(self.read().links.get(hash).cloned())
+    }
+
+    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        Ok(self.read().members.get(&id).cloned())
+    }
+
+    async fn active_members(
+        &self,
+        org: OrgId,
+        contact_keys: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
+        let s = self.read();
+        let mut seen = HashSet::new();
+        Ok(contact_keys
+            .iter()
+            .filter_map(|k| s.member_by_key.get(&(org, k.clone())))
+            .filter(|id| seen.insert(**id))
+            .map(|id| s.members[id].clone())
+            .collect())
+    }
+
+    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
+        Ok(self.read().seats(org, now).unwrap_or(Seats::new(0, 0)))
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let mut s = self.write();
+        let ids: Vec<MessageId> = s
+            .due
+            .iter()
+            .take_while(|(due, _)| *due <= now)
+            .map(|(_, id)| *id)
+            .filter(|id| s.outbox[id].claimable_at(now))
+            .take(limit as usize)
+            .collect();
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let m = s.outbox.get_mut(&id).expect("listed in the due index");
+            let l = Lease {
+                token: uuid::Uuid::new_v4(),
+                until: now + lease,
+            };
+            m.lease = Some(l);
+            m.attempts += 1;
+            claimed.push(ClaimedMessage {
+                message: m.clone(),
+                lease: l,
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
+        Ok(self.read().outbox.get(&id).cloned())
+    }
+
+    async fn reminder_candidates(
+        &self,
+        q: &ReminderQuery,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let s = self.read();
+        let Some(ids) = s.by_org.get(&q.org) else {
+            return Ok(Vec::new());
+        };
+        let start = q.after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(ids
+            .range((start, Bound::Unbounded))
+            .map(|id| &s.invitations[id])
+            .filter(|inv| reminders::eligible(inv, q.now, q.cutoff))
+            .filter(|inv| !s.reminder_marks.contains(&(inv.id, q.day)))
+            .take(q.limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn dashboard(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dashboard>, StoreError> {
+        let s = self.read();
+        let Some(o) = s.orgs.get(&org) else {
+            return Ok(None);
+        };
+        Ok(Some(Dashboard {
+            org,
+            counts: TabCounts::tally(s.org_invitations(org), now),
+            seats: s.seats(org, now).expect("organization exists"),
+            reminders_enabled: o.settings.reminders_enabled,
+        }))
+    }
+
+    async fn list(
+        &self,
+        org: OrgId,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError> {
+        let s = self.read();
+        let mut rows: Vec<&Invitation> = s
+            .org_invitations(org)
+            .filter(|i| query.selects(i, now) && query.is_after_cursor(i))
+            .collect();
+        let limit = query.limit as usize;
+        // Only the first page's worth needs full sorting.
+        if rows.len() > limit {
+            rows.select_nth_unstable_by(limit, |a, b| query.compare(a, b));
+            rows.truncate(limit + 1);
+        }
+        rows.sort_by(|a, b| query.compare(a, b));
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = match has_more {
+            true => rows.last().map(|i| query.cursor_at(i)),
+            false => None,
+        };
+        Ok(Page {
+            rows: rows.into_iter().map(|i| Row::at(i.clone(), now)).collect(),
+            next,
+        })
+    }
+
+    async fn daily_activity(
+        &self,
+        org: OrgId,
+        from: NaiveDate,
+        to: NaiveDate,
+        tz: Tz,
+    ) -> Result<Vec<DayActivity>, StoreError> {
+        let s = self.read();
+        let mut days: BTreeMap<NaiveDate, DayActivity> = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .map(|d| (d, DayActivity::empty(d)))
+            .collect();
+        for e in s.audit.get(&org).into_iter().flatten() {
+            let day = e.at.with_timezone(&tz).date_naive();
+            let Some(entry) = days.get_mut(&day) else { continue };
+            match e.action {
+                AuditAction::Delivered => entry.invitations_sent += 1,
+                AuditAction::SignedUp { .. } => entry.signups += 1,
+                AuditAction::FirstLogin => entry.first_logins += 1,
+                _ => {}
+            }
+        }
+        Ok(days.into_values().collect())
+    }
+
+    async fn audit_trail(
+        &self,
+        org: OrgId,
+        invitation: Option<InvitationId>,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let s = self.read();
+        Ok(s.audit
+            .get(&org)
+            .into_iter()
+            .flatten()
+            .filter(|e| invitation.is_none() || e.invitation == invitation)
+            .cloned()
+            .collect())
+    }
+}

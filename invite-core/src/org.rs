@@ -1,0 +1,160 @@
+//! Organizations and their settings (R1).
+
+use crate::contact::Channel;
+use crate::ids::OrgId;
+use chrono::{NaiveTime, TimeDelta};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// What kind of organization this is (R1.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrgKind {
+    /// An organization on its own.
+    Standalone,
+    /// A managed service provider with client organizations.
+    Msp,
+    /// A client that belongs to exactly one MSP.
+    Client {
+        /// The MSP this client belongs to.
+        msp: OrgId,
+    },
+}
+
+/// How seats are counted (R3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SeatPolicy {
+    /// A seat is taken at signup; a signup fails if none is free then (R3.2). The default.
+    #[default]
+    ClaimOnSignup,
+    /// A live invitation holds a seat until it expires, fails or is cancelled, so its signup
+    /// cannot fail for seats.
+    ReserveOnInvite,
+}
+
+/// The language messages to this organization's invitees are written in (R7.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Language {
+    /// English. The default.
+    #[default]
+    En,
+    /// Russian.
+    Ru,
+}
+
+/// The channels an organization allows (R1.2). "E-mail only" is `{ email: true, sms: false }`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowedChannels {
+    /// E-mail invitations allowed.
+    pub email: bool,
+    /// SMS invitations allowed.
+    pub sms: bool,
+}
+
+impl AllowedChannels {
+    /// E-mail only.
+    pub const EMAIL_ONLY: Self = Self {
+        email: true,
+        sms: false,
+    };
+    /// E-mail and SMS.
+    pub const ALL: Self = Self {
+        email: true,
+        sms: true,
+    };
+
+    /// Whether `channel` is allowed.
+    pub fn allows(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.email,
+            Channel::Sms => self.sms,
+        }
+    }
+}
+
+impl Default for AllowedChannels {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
+/// An organization's settings (R1.2). The defaults are the SPEC's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    /// How many registered users the organization may have. Set by the vendor operator only.
+    pub seat_limit: u32,
+    /// How long a link stays valid after it was delivered (default 72 hours).
+    pub validity: TimeDelta,
+    /// Daily reminders on or off (default off).
+    pub reminders_enabled: bool,
+    /// Local time of the daily reminder (default 10:00).
+    pub reminder_time: NaiveTime,
+    /// IANA time zone for reminders and dates in messages (default UTC).
+    pub time_zone: Tz,
+    /// Channels invitations may use (default both).
+    pub channels: AllowedChannels,
+    /// Seat policy (default [`SeatPolicy::ClaimOnSignup`]).
+    pub seat_policy: SeatPolicy,
+    /// A resend within this time of the last one is refused (default 60 s, R5.2).
+    pub resend_cooldown: TimeDelta,
+    /// Language of messages (default English).
+    pub language: Language,
+}
+
+impl OrgSettings {
+    /// Default settings with the given seat limit.
+    pub fn with_seats(seat_limit: u32) -> Self {
+        Self {
+            seat_limit,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        Self {
+            seat_limit: 0,
+            validity: TimeDelta::hours(72),
+            reminders_enabled: false,
+            reminder_time: NaiveTime::from_hms_opt(10, 0, 0).expect("10:00 is a valid time"),
+            time_zone: Tz::UTC,
+            channels: AllowedChannels::default(),
+            seat_policy: SeatPolicy::default(),
+            resend_cooldown: TimeDelta::seconds(60),
+            language: Language::default(),
+        }
+    }
+}
+
+/// An organization (R1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    /// Its id.
+    pub id: OrgId,
+    /// Its display name, used in messages.
+    pub name: String,
+    /// Standalone, MSP or client.
+    pub kind: OrgKind,
+    /// Its settings.
+    pub settings: OrgSettings,
+    /// Optimistic-concurrency version, bumped by every change the store commits.
+    pub version: u64,
+}
+
+impl Organization {
+    /// A new organization at version 0.
+    pub fn new(name: impl Into<String>, kind: OrgKind, settings: OrgSettings) -> Self {
+        Self {
+            id: OrgId::new(),
+            name: name.into(),
+            kind,
+            settings,
+            version: 0,
+        }
+    }
+
+    /// Whether this is an MSP.
+    pub fn is_msp(&self) -> bool {
+        matches!(self.kind, OrgKind::Msp)
+    }
+}

@@ -1,0 +1,230 @@
+//! The durable outbox (R7.1): every message is written in the same commit as the change that
+//! asks for it, then delivered by the [`crate::Dispatcher`].
+//!
+//! A message holds no secret (R7.4): a signup link is minted by the dispatcher at delivery
+//! time, its hash committed before the notifier is called, and the plain token lives only in
+//! the rendered message.
+
+use crate::ids::{InvitationId, MessageId, OrgId};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// The kinds of message (R7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MessageKind {
+    /// The first invitation, with a signup link.
+    Invitation,
+    /// A resend, with a new signup link (R5.2).
+    Resend,
+    /// The daily reminder (R8): with a signup link to a Pending invitee, without to a Never
+    /// Used member.
+    Reminder,
+    /// The feature introduction to a Never Used member (R5.4).
+    FollowUp,
+}
+
+impl MessageKind {
+    /// Whether delivering this kind starts a validity period and counts as a send (R2.10).
+    pub fn is_invitation(self) -> bool {
+        matches!(self, MessageKind::Invitation | MessageKind::Resend)
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MessageKind::Invitation => "invitation",
+            MessageKind::Resend => "resend",
+            MessageKind::Reminder => "reminder",
+            MessageKind::FollowUp => "follow-up",
+        })
+    }
+}
+
+/// Where a message stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutboxState {
+    /// Waiting for its due time, or for a retry.
+    Pending,
+    /// Delivered.
+    Sent {
+        /// When the notifier accepted it.
+        at: DateTime<Utc>,
+    },
+    /// Failed for good; the invitation was marked Failed if it was not signed up (R7.2).
+    Dead {
+        /// The last failure.
+        reason: String,
+    },
+    /// Not sent because it no longer applied (the invitation was cancelled or resent, the
+    /// reminder switch was turned off, ...).
+    Dropped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A claim on a message: whoever holds the current lease token may finish it. A worker whose
+/// lease ran out and was taken over cannot finish it any more (R7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// Identifies this claim.
+    pub token: Uuid,
+    /// Until when it is held.
+    pub until: DateTime<Utc>,
+}
+
+/// One outbox message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    /// Stable id across attempts (R7.1).
+    pub id: MessageId,
+    /// The organization of the invitation.
+    pub org: OrgId,
+    /// The invitation it is about.
+    pub invitation: InvitationId,
+    /// What to send.
+    pub kind: MessageKind,
+    /// The invitation's link generation when queued: a resend makes older invitation messages
+    /// obsolete.
+    pub link_generation: u32,
+    /// For a reminder, the organization-local day it is for (R8.2).
+    pub reminder_day: Option<NaiveDate>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When it may next be attempted.
+    pub due_at: DateTime<Utc>,
+    /// Delivery attempts started so far.
+    pub attempts: u32,
+    /// The last transient failure.
+    pub last_error: Option<String>,
+    /// Where it stands.
+    pub state: OutboxState,
+    /// The current claim, if any.
+    pub lease: Option<Lease>,
+}
+
+impl OutboxMessage {
+    /// A new message, due at once.
+    pub fn new(
+        org: OrgId,
+        invitation: InvitationId,
+        kind: MessageKind,
+        link_generation: u32,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: MessageId::new(),
+            org,
+            invitation,
+            kind,
+            link_generation,
+            reminder_day: None,
+            created_at: now,
+            due_at: now,
+            attempts: 0,
+            last_error: None,
+            state: OutboxState::Pending,
+            lease: None,
+        }
+    }
+
+    /// Whether a dispatcher may claim it at `now`: pending, due, and not under a live lease.
+    pub fn claimable_at(&self, now: DateTime<Utc>) -> bool {
+        self.state == OutboxState::Pending
+            && self.due_at <= now
+            && self.lease.is_none_or(|l| l.until <= now)
+    }
+}
+
+/// A message claimed by a dispatcher, with its lease.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedMessage {
+    /// The message, with `attempts` already counting this attempt.
+    pub message: OutboxMessage,
+    /// The lease to present when finishing it.
+    pub lease: Lease,
+}
+
+/// How a claimed message ends this attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutboxOutcome {
+    /// Delivered.
+    Sent {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Try again at `due_at`.
+    Retry {
+        /// Next attempt.
+        due_at: DateTime<Utc>,
+        /// The failure.
+        error: String,
+    },
+    /// Failed for good.
+    Dead {
+        /// The failure.
+        reason: String,
+    },
+    /// No longer applies.
+    Dropped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Finishing a claimed message; only the holder of `lease` can (R7.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxUpdate {
+    /// The message.
+    pub id: MessageId,
+    /// The lease token of the claim.
+    pub lease: Uuid,
+    /// The outcome.
+    pub outcome: OutboxOutcome,
+}
+
+/// Retry policy for transient failures (R7.2): exponential back-off, capped, with a bounded
+/// number of attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// Delay after the first failure.
+    pub first_delay: TimeDelta,
+    /// Longest delay.
+    pub max_delay: TimeDelta,
+    /// Attempts in all, the first included; after this many the message is dead.
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first_delay: TimeDelta::seconds(30),
+            max_delay: TimeDelta::hours(1),
+            max_attempts: 8,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before the attempt after `attempts` failed ones: doubles each time.
+    ///
+    /// ```
+    /// use invite_core::RetryPolicy;
+    /// use chrono::TimeDelta;
+    /// let p = RetryPolicy::default();
+    /// assert_eq!(p.delay_after(1), TimeDelta::seconds(30));
+    /// assert_eq!(p.delay_after(2), TimeDelta::seconds(60));
+    /// assert_eq!(p.delay_after(30), TimeDelta::hours(1));
+    /// ```
+    pub fn delay_after(&self, attempts: u32) -> TimeDelta {
+        let doublings = attempts.saturating_sub(1).min(30);
+        let delay = self
+            .first_delay
+            .checked_mul(1i32 << doublings)
+            .unwrap_or(self.max_delay);
+        delay.min(self.max_delay)
+    }
+}
