@@ -224,6 +224,13 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 if !org.settings.reminders_enabled {
                     return Ok(Verdict::Drop("reminders switched off".into()));
                 }
+                // R8.2: a reminder is for its local day only. One still undelivered when the
+                // day is over (dispatchers down, retries) is dropped, or it would arrive
+                // together with the next day's and missed days would pile up.
+                let today = now.with_timezone(&org.settings.time_zone).date_naive();
+                if let Some(day) = msg.reminder_day.filter(|d| *d != today) {
+                    return Ok(Verdict::Drop(format!("reminder for {day}, a day that is over")));
+                }
                 match status {
                     Status::Pending => true,
                     Status::NeverUsed => false,

@@ -66,6 +66,15 @@ pub enum Refusal {
         /// The channel chosen.
         channel: Channel,
     },
+    /// The contact has no address for the chosen channel (a phone-only contact invited by
+    /// e-mail, say).
+    #[error("{address} cannot be reached by {channel}")]
+    Unreachable {
+        /// The contact.
+        address: String,
+        /// The channel chosen.
+        channel: Channel,
+    },
     /// The organization does not allow this channel (R1.2).
     #[error("the organization does not allow invitations by {0}")]
     ChannelNotAllowed(Channel),

@@ -13,10 +13,10 @@ macro_rules! uuid_id {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A new random id. Version 7 UUIDs sort by creation time, which keeps
-            /// database indexes compact and gives paging a natural tie-breaker.
+            /// A new random id (UUID v4). Not v7: that would read the wall clock, and only
+            /// the injected `Clock` may.
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self(Uuid::new_v4())
             }
         }
 

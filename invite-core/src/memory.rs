@@ -34,7 +34,7 @@ pub struct MemoryStore {
 struct State {
     orgs: BTreeMap<OrgId, Organization>,
     invitations: HashMap<InvitationId, Invitation>,
-    /// Invitation ids per organization, in id (= creation) order.
+    /// Invitation ids per organization, in id order (the keyset of reminder sweeps).
     by_org: HashMap<OrgId, BTreeSet<InvitationId>>,
     /// The open invitation per organization and address key (R2.7).
     open_by_key: HashMap<(OrgId, String), InvitationId>,

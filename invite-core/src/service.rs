@@ -694,7 +694,18 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             if group.is_empty() {
                 continue;
             }
-            let outcomes = self.invite_candidates(actor, org, channel, access, group).await?;
+            let outcomes = match self.invite_candidates(actor, org, channel, access, group.clone()).await {
+                // An organization that does not allow this channel refuses these addresses,
+                // not the whole call: one bad address never blocks the others (R2.9).
+                Err(Error::Refused(refusal @ Refusal::ChannelNotAllowed(_))) => group
+                    .into_iter()
+                    .map(|c| InviteOutcome {
+                        input: c.input,
+                        result: Err(refusal.clone()),
+                    })
+                    .collect(),
+                other => other?,
+            };
             for (i, o) in idx.into_iter().zip(outcomes) {
                 slots[i] = Some(o);
             }
@@ -781,7 +792,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                             user: user.clone(),
                             channel,
                         },
-                        None => Refusal::ChannelNotAllowed(channel),
+                        None => Refusal::Unreachable {
+                            address: contact.to_string(),
+                            channel,
+                        },
                     });
                 }
                 let key = contact.key_for(channel).expect("reachable");
@@ -992,8 +1006,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         id: InvitationId,
         access: Access,
     ) -> Result<Invitation, Error> {
-        // Validated against the organization before deciding, and again in each attempt's
-        // decision through `act` (the organization is reloaded there).
+        // Validated once, before deciding: grants name client organizations, and a client
+        // never changes its MSP, so a concurrent change cannot make them invalid.
         let inv = self.load_invitation(id).await?;
         require_admin(actor, inv.org)?;
         let org = self.load_org(inv.org).await?;

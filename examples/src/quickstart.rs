@@ -1,0 +1,488 @@
+//! The quickstart: four days in the life of a managed service provider's invitations, told in
+//! one run on the embedded defaults (no database, no mail server, no network).
+//!
+//! ```sh
+//! cargo run -p invite-examples --bin quickstart
+//! ```
+//!
+//! An application wires the same three pieces: an [`InvitationService`] over a store and a
+//! clock, which decides; a [`Dispatcher`], which delivers the outbox through a notifier; and
+//! the reads a dashboard needs. Here `MemoryStore` stands in for PostgreSQL,
+//! `RecordingNotifier` for SMTP and SMS, and a `ManualClock` lets four days pass in a second.
+//! Every step that should succeed uses `?`, and every refusal the story expects is checked, so
+//! the run exits non-zero if the library ever behaves otherwise.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+use invite_core::{
+    Access, Actor, Channel, ClientGrant, Clock, Contact, Dispatcher, DispatcherConfig, Error,
+    InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
+    OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Tab,
+};
+use std::sync::Arc;
+
+/// What the story returns: any error stops it with a non-zero exit code.
+type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// The organizations' time zone: reminders go out at 10:00 here, and dates are shown here.
+const ZONE: Tz = chrono_tz::Europe::Moscow;
+
+#[tokio::main]
+async fn main() -> Res {
+    // Wiring. The service decides and commits; the dispatcher delivers what was committed.
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(at(2, 9, 0))); // Monday 2 March 2026, 09:00 Moscow
+    let notifier = Arc::new(RecordingNotifier::new());
+    let service = InvitationService::new(store.clone(), clock.clone());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        notifier.clone(),
+        clock.clone(),
+        DispatcherConfig::new("https://app.example.com/signup?token="),
+    );
+    let mut inbox = Inbox { notifier, shown: 0 };
+
+    heading("1. The vendor's operator registers an MSP with two clients");
+    let operator = Actor::Operator {
+        id: "vendor-ops".into(),
+    };
+    let moscow = OrgSettings {
+        time_zone: ZONE,
+        ..OrgSettings::with_seats(3) // seats are the vendor's to set (R1.2)
+    };
+    let msp = service
+        .create_organization(&operator, "Northwind MSP", OrgKind::Msp, moscow.clone())
+        .await?;
+    let client = OrgKind::Client { msp: msp.id };
+    let alpha = service
+        .create_organization(&operator, "Alpha Bank", client, OrgSettings::with_seats(10))
+        .await?;
+    let beta_settings = OrgSettings {
+        language: Language::Ru, // Beta Retail's messages carry the language `ru` (R7.5)
+        seat_limit: 5,
+        ..moscow
+    };
+    let beta = service
+        .create_organization(&operator, "Beta Retail", client, beta_settings)
+        .await?;
+    // The MSP's first admin is added directly. Admins hold a seat too (R3.1).
+    let owner = Access::msp_user(vec![
+        grant(alpha.id, Role::Admin),
+        grant(beta.id, Role::Admin),
+    ])
+    .as_admin(PermissionLevel::new("owner")?);
+    let olga_contact = Contact::parse_email("olga@northwind.example")?;
+    service
+        .add_member(
+            &operator,
+            msp.id,
+            olga_contact,
+            Some("u-olga".into()),
+            owner,
+        )
+        .await?;
+    let olga = Actor::admin(msp.id, "u-olga", "Olga Petrova");
+    let seats = service.seats(&olga, msp.id).await?;
+    println!(
+        "{} with clients {} and {}; admin Olga added; seats used {} of {}",
+        msp.name, alpha.name, beta.name, seats.used, seats.limit
+    );
+
+    heading(
+        "2. Olga invites several addresses at once: read only on Alpha Bank, admin on Beta Retail",
+    );
+    let access = Access::msp_user(vec![
+        grant(alpha.id, Role::ReadOnly),
+        grant(beta.id, Role::Admin),
+    ]);
+    let addresses = [
+        "ann@example.com",
+        "Bob@Example.com",
+        "carol@example.com",
+        "erin@example.com",
+        " ANN@example.COM ", // the same address as the first: trimmed, case-insensitive (R2.2)
+        "+7 905 222-33-44",  // a phone number goes by SMS
+        "dave@",             // not an address
+        "9051111111",        // no country code
+    ];
+    // One answer per address; a bad address never blocks the others (R2.9).
+    let outcomes = service
+        .invite_many(&olga, msp.id, &addresses, access)
+        .await?;
+    table(
+        ["address", "result"],
+        outcomes.iter().map(|o| {
+            let result = match &o.result {
+                Ok(inv) => format!("invited by {}", inv.channel),
+                Err(refusal) => format!("refused: {refusal}"),
+            };
+            [o.input.trim().to_owned(), result]
+        }),
+    );
+    let invitation_of = |address: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.input == address)
+            .and_then(|o| o.result.as_ref().ok())
+            .map(|inv| inv.id)
+            .ok_or_else(|| format!("{address} was not invited"))
+    };
+    let (carol_id, erin_id) = (
+        invitation_of("carol@example.com")?,
+        invitation_of("erin@example.com")?,
+    );
+    // A client's own admin invites too. That invitation belongs to Beta Retail: the MSP's
+    // lists never show it, nor Beta's the MSP's (R2.6).
+    let boris = Actor::admin(beta.id, "u-boris", "Борис Смирнов");
+    let ivan = Contact::parse_email("ivan@beta.example")?;
+    let user = Access::user(Role::ReadOnly);
+    service
+        .invite(&boris, beta.id, ivan, Channel::Email, user)
+        .await?;
+
+    heading("3. The dispatcher delivers the outbox; each link is minted now and stored as a hash");
+    let report = dispatcher.drain().await?;
+    inbox.print_new();
+    println!("delivered {} of {} messages", report.sent, report.claimed);
+
+    heading("4. Invitees sign up with the link from their message");
+    clock.advance(TimeDelta::minutes(20));
+    let ann = service
+        .sign_up(&inbox.token_for("ann@example.com")?, Some("u-ann".into()))
+        .await?;
+    clock.advance(TimeDelta::minutes(25));
+    let bob = service
+        .sign_up(&inbox.token_for("bob@example.com")?, Some("u-bob".into()))
+        .await?;
+    // Olga, Ann and Bob hold all three seats: Carol's signup fails, and says why (R3.2).
+    clock.advance(TimeDelta::hours(2));
+    let carol_link = inbox.token_for("carol@example.com")?;
+    let refusal = refused(service.sign_up(&carol_link, None).await, |r| {
+        matches!(r, Refusal::SeatsExhausted)
+    })?;
+    let carol = service.invitation(&olga, carol_id).await?;
+    ensure(
+        carol.status == Status::Failed,
+        "Carol's invitation should be Failed",
+    )?;
+    let reason = carol.invitation.failure.as_ref().map(ToString::to_string);
+    let now = clock.now();
+    table(
+        ["invitee", "signup", "invitation now"],
+        [
+            [
+                ann.invitation.contact.to_string(),
+                "ok".into(),
+                ann.invitation.status_at(now).to_string(),
+            ],
+            [
+                bob.invitation.contact.to_string(),
+                "ok".into(),
+                bob.invitation.status_at(now).to_string(),
+            ],
+            [
+                carol.invitation.contact.to_string(),
+                format!("refused: {refusal}"),
+                format!("{} ({})", carol.status, reason.unwrap_or_default()),
+            ],
+        ],
+    );
+
+    heading("5. Ann installs the agent and logs in; the application reports it");
+    service
+        .record_first_login(&Actor::Application, ann.member.id)
+        .await?;
+    let ann_now = service.invitation(&olga, ann.invitation.id).await?;
+    println!(
+        "ann@example.com: {} → {}",
+        Status::NeverUsed,
+        ann_now.status
+    );
+    ensure(
+        ann_now.status == Status::Completed,
+        "Ann should be Completed",
+    )?;
+
+    heading("6. Daily reminders, at 10:00 in each organization's own time zone");
+    service.set_reminders(&olga, msp.id, true).await?;
+    service.set_reminders(&boris, beta.id, true).await?;
+    clock.set(at(3, 10, 0)); // Tuesday 10:00 in Moscow is 07:00 UTC
+    let sweep = service.sweep_reminders().await?;
+    println!(
+        "{}: the sweep queues {} reminders in {} organizations",
+        local(clock.now()),
+        sweep.queued,
+        sweep.organizations_due
+    );
+    dispatcher.drain().await?;
+    inbox.print_new();
+    // Run the sweep as often as you like: one reminder per invitation and local day (R8.2).
+    let again = service.sweep_reminders().await?;
+    println!(
+        "a second sweep queues {}: one reminder per invitation and local day",
+        again.queued
+    );
+    ensure(
+        again.queued == 0,
+        "a second sweep the same day should queue nothing",
+    )?;
+
+    heading("7. Resend and cancel");
+    clock.advance(TimeDelta::minutes(30));
+    // A resend needs a free seat, like an invite (R3.3); the MSP asks the vendor for one more.
+    let refusal = refused(service.resend(&olga, carol_id).await, |r| {
+        matches!(r, Refusal::NoSeatsAvailable)
+    })?;
+    println!("resend to Carol refused: {refusal}");
+    service.change_seat_limit(&operator, msp.id, 4).await?;
+    println!("the operator raises the limit to 4");
+    service.resend(&olga, carol_id).await?;
+    dispatcher.drain().await?;
+    inbox.print_new();
+    // The resend killed the older link (R5.2), and a double click sends nothing (cool-down).
+    let refusal = refused(service.sign_up(&carol_link, None).await, |r| {
+        matches!(r, Refusal::LinkSuperseded)
+    })?;
+    println!("Carol's first link: {refusal} (LinkSuperseded)");
+    let refusal = refused(service.resend(&olga, carol_id).await, |r| {
+        matches!(r, Refusal::ResendCooldown { .. })
+    })?;
+    println!("a second click on Resend: {refusal}");
+    // Erin was invited by mistake: cancelling kills her link and drops her from every list.
+    let erin_link = inbox.token_for("erin@example.com")?;
+    service.cancel(&olga, erin_id).await?;
+    let refusal = refused(service.sign_up(&erin_link, None).await, |r| {
+        matches!(r, Refusal::LinkCancelled)
+    })?;
+    println!("Erin's invitation cancelled; her link: {refusal}");
+
+    heading("8. Wednesday and Thursday");
+    clock.set(at(4, 10, 0));
+    let sweep = service.sweep_reminders().await?;
+    let report = dispatcher.drain().await?;
+    println!(
+        "{}: {} reminders queued, {} delivered",
+        local(clock.now()),
+        sweep.queued,
+        report.sent
+    );
+    // No sweeper expires anything: status is computed from the record and the time (R4.3).
+    // The SMS invitation was delivered on Monday at 09:00; 72 hours later it is Expired.
+    clock.set(at(5, 9, 30));
+    println!("{}: Olga opens the dashboard", local(clock.now()));
+
+    heading("Dashboard: Northwind MSP");
+    let dash = service.dashboard(&olga, msp.id).await?;
+    let counts = Tab::ALL.map(|tab| format!("{tab} {}", dash.counts.of(tab)));
+    println!("tabs       {}", counts.join(" | "));
+    let seats = dash.seats;
+    let (limit, used, available) = (seats.limit, seats.used, seats.available);
+    println!("seats      limit {limit}, used {used}, available {available}");
+    let (email, sms) = (dash.counts.invited_by_email, dash.counts.invited_by_sms);
+    println!("invited    by e-mail {email}, by SMS {sms}");
+    let switch = if dash.reminders_enabled { "on" } else { "off" };
+    println!("reminders  {switch}, daily at 10:00 {ZONE}");
+    ensure(
+        (dash.counts.all, used, available) == (4, 3, 1),
+        "dashboard figures",
+    )?;
+    for tab in Tab::ALL {
+        let page = service.list(&olga, msp.id, &ListQuery::tab(tab)).await?;
+        println!("\n{tab}");
+        table(
+            [
+                "address",
+                "type",
+                "status",
+                "last invitation",
+                "signed up",
+                "actions",
+            ],
+            page.rows.iter().map(|row| {
+                let inv = &row.invitation;
+                let actions: Vec<String> = row.actions.iter().map(ToString::to_string).collect();
+                [
+                    inv.contact.to_string(),
+                    inv.access.invitation_type.to_string(),
+                    row.status.to_string(),
+                    local(inv.last_invited_at),
+                    inv.signed_up_at.map(local).unwrap_or_default(),
+                    actions.join(", "),
+                ]
+            }),
+        );
+    }
+    let beta_dash = service.dashboard(&boris, beta.id).await?;
+    println!(
+        "\n(Beta Retail's own dashboard lists its {} invitation; the MSP's does not, R2.6)",
+        beta_dash.counts.all
+    );
+
+    heading("Activity per day (for the graphs)");
+    let series = service
+        .series(&olga, msp.id, day(2026, 3, 2)?, day(2026, 3, 5)?)
+        .await?;
+    table(
+        ["day", "invitations sent", "signups", "first logins"],
+        series.days.iter().map(|d| {
+            [
+                d.day.format("%a %d %b").to_string(),
+                d.invitations_sent.to_string(),
+                d.signups.to_string(),
+                d.first_logins.to_string(),
+            ]
+        }),
+    );
+    println!(
+        "completed: {:.0}% of listed invitations",
+        series.completion_share * 100.0
+    );
+
+    heading("Audit trail of Carol's invitation (excerpt)");
+    let trail = service.audit_trail(&olga, msp.id, Some(carol_id)).await?;
+    let status = |s: Option<Status>| s.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    table(
+        ["when", "who", "what", "before", "after"],
+        trail.iter().map(|e| {
+            [
+                local(e.at),
+                e.actor.to_string(),
+                format!("{:?}", e.action),
+                status(e.before),
+                status(e.after),
+            ]
+        }),
+    );
+    Ok(())
+}
+
+/// The messages the notifier accepted. A real application plugs in an SMTP or SMS notifier
+/// instead of `RecordingNotifier`; this one keeps them in memory, so we can print them and
+/// "click" their links.
+struct Inbox {
+    notifier: Arc<RecordingNotifier>,
+    shown: usize,
+}
+
+impl Inbox {
+    /// Prints the messages delivered since the last call.
+    fn print_new(&mut self) {
+        let delivered = self.notifier.delivered();
+        table(
+            ["message", "by", "to", "lang", "link"],
+            delivered[self.shown..].iter().map(|n| {
+                [
+                    n.kind.to_string(),
+                    n.channel.to_string(),
+                    n.to.clone(),
+                    language(n.language).to_owned(),
+                    short_link(n),
+                ]
+            }),
+        );
+        self.shown = delivered.len();
+    }
+
+    /// The token of the newest link delivered to `to`: what the invitee clicks.
+    fn token_for(&self, to: &str) -> Res<String> {
+        let url = (self.notifier.delivered_to(to).into_iter().rev())
+            .find_map(|n| n.signup_url)
+            .ok_or_else(|| format!("no link was delivered to {to}"))?;
+        let (_, token) = url
+            .expose()
+            .rsplit_once("token=")
+            .ok_or("a link without a token")?;
+        Ok(token.to_owned())
+    }
+}
+
+/// The link of a message for display, its token cut to a short prefix: a secret never goes
+/// whole into a log (R7.4).
+fn short_link(n: &Notification) -> String {
+    match &n.signup_url {
+        None => "(no link: already signed up)".to_owned(),
+        Some(url) => {
+            let url = url.expose();
+            let end = url
+                .find("token=")
+                .map_or(url.len(), |i| i + "token=".len() + 6);
+            format!("{}…", &url[..end.min(url.len())])
+        }
+    }
+}
+
+fn language(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Ru => "ru",
+    }
+}
+
+fn grant(client: OrgId, role: Role) -> ClientGrant {
+    ClientGrant { client, role }
+}
+
+/// An instant given as March 2026 day, hour and minute in Moscow.
+fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    let local = ZONE.with_ymd_and_hms(2026, 3, day, hour, minute, 0);
+    local
+        .single()
+        .expect("Moscow has no clock changes")
+        .to_utc()
+}
+
+fn day(year: i32, month: u32, day: u32) -> Res<NaiveDate> {
+    Ok(NaiveDate::from_ymd_opt(year, month, day).ok_or("no such day")?)
+}
+
+/// An instant as the organization's admins read it.
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&ZONE).format("%a %d %b %H:%M").to_string()
+}
+
+/// The refusal a step is expected to meet. Success, another refusal or any other error stops
+/// the story.
+fn refused<T>(result: Result<T, Error>, expected: impl Fn(&Refusal) -> bool) -> Res<Refusal> {
+    match result {
+        Err(Error::Refused(r)) if expected(&r) => Ok(r),
+        Err(e) => Err(format!("unexpected error: {e}").into()),
+        Ok(_) => Err("expected a refusal, but the step succeeded".into()),
+    }
+}
+
+/// Stops the story when something did not go as told.
+fn ensure(ok: bool, what: &str) -> Res {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("unexpected: {what}").into())
+    }
+}
+
+fn heading(title: &str) {
+    println!("\n== {title}");
+}
+
+/// Prints rows under a header, in aligned columns.
+fn table<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) {
+    let rows: Vec<[String; N]> = rows.into_iter().collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let print = |cells: [&str; N]| {
+        let padded: Vec<String> = (cells.iter().zip(&widths))
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("  {}", padded.join("  ").trim_end());
+    };
+    print(header);
+    for row in &rows {
+        print(row.each_ref().map(String::as_str));
+    }
+    if rows.is_empty() {
+        println!("  (none)");
+    }
+}
