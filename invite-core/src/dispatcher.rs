@@ -84,6 +84,7 @@ pub struct Dispatcher<S, N, C> {
 enum Verdict {
     Deliver(Box<Notification>, Option<LinkRecord>),
     Drop(String),
+    Fail(FailureReason),
 }
 
 impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
@@ -158,6 +159,10 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                     .await?;
                 return Ok(Handled::Dropped);
             }
+            Verdict::Fail(failure) => {
+                self.fail(&claim, failure, now).await?;
+                return Ok(Handled::Failed);
+            }
             Verdict::Deliver(n, link) => (n, link),
         };
         if let Some(link) = link {
@@ -209,6 +214,14 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         if status == Status::Cancelled {
             return Ok(Verdict::Drop("invitation cancelled".into()));
         }
+        if !org.settings.channels.allows(inv.channel) {
+            // The organization stopped allowing this channel after the message was queued.
+            let reason = format!("the organization no longer allows {}", inv.channel);
+            return Ok(match msg.kind.is_invitation() {
+                true => Verdict::Fail(FailureReason::DeliveryRejected(reason)),
+                false => Verdict::Drop(reason),
+            });
+        }
         let wants_link = match msg.kind {
             MessageKind::Invitation | MessageKind::Resend => {
                 if msg.link_generation != inv.link_generation {
@@ -221,7 +234,11 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             }
             MessageKind::Reminder => {
                 // R8.4: switching reminders off stops those not yet sent.
-                if !org.settings.reminders_enabled {
+                let switched_off_since_queued = org
+                    .settings
+                    .reminders_on_since
+                    .is_some_and(|on| msg.created_at < on);
+                if !org.settings.reminders_enabled || switched_off_since_queued {
                     return Ok(Verdict::Drop("reminders switched off".into()));
                 }
                 // R8.2: a reminder is for its local day only. One still undelivered when the

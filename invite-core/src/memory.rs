@@ -198,10 +198,13 @@ impl State {
             let seats = self.seats(c.org, c.now).ok_or_else(|| {
                 conflict(Conflict::Missing { entity: "organization", id: c.org.to_string() })
             })?;
-            if seats.available < check.required {
+            let members = self.active_members.get(&c.org).copied().unwrap_or(0);
+            let limit = seats.limit;
+            let over_limit = check.new_members > 0 && members + check.new_members > limit;
+            if seats.available < check.required || over_limit {
                 return Err(conflict(Conflict::SeatsExhausted {
-                    required: check.required,
-                    available: seats.available,
+                    required: check.required.max(check.new_members),
+                    available: seats.available.min(limit.saturating_sub(members)),
                 }));
             }
         }

@@ -2,7 +2,7 @@
 
 use crate::contact::Channel;
 use crate::ids::OrgId;
-use chrono::{NaiveTime, TimeDelta};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +98,10 @@ pub struct OrgSettings {
     pub resend_cooldown: TimeDelta,
     /// Language of messages (default English).
     pub language: Language,
+    /// When reminders were last switched from off to on. Reminders queued before it belong to
+    /// a period that a switch-off ended, and are not sent (R8.4). Kept by the service.
+    #[serde(default)]
+    pub reminders_on_since: Option<DateTime<Utc>>,
 }
 
 impl OrgSettings {
@@ -122,6 +126,7 @@ impl Default for OrgSettings {
             seat_policy: SeatPolicy::default(),
             resend_cooldown: TimeDelta::seconds(60),
             language: Language::default(),
+            reminders_on_since: None,
         }
     }
 }

@@ -20,7 +20,9 @@ use crate::member::{Member, Seats};
 use crate::org::{OrgKind, OrgSettings, Organization, SeatPolicy};
 use crate::outbox::{MessageKind, OutboxMessage};
 use crate::reminders;
-use crate::store::{Commit, ReminderMark, ReminderQuery, SeatCheck, Store, StoreError, Write};
+use crate::store::{
+    Commit, Conflict, ReminderMark, ReminderQuery, SeatCheck, Store, StoreError, Write,
+};
 use crate::token::LinkToken;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -232,10 +234,8 @@ fn validate_settings(s: &OrgSettings) -> Result<(), Refusal> {
 /// `ClaimOnSignup` an invite adds no holder but still needs one seat free.
 fn seats_needed(policy: SeatPolicy, added_reservations: u32) -> SeatCheck {
     match policy {
-        SeatPolicy::ClaimOnSignup => SeatCheck { required: 1 },
-        SeatPolicy::ReserveOnInvite => SeatCheck {
-            required: added_reservations.max(1),
-        },
+        SeatPolicy::ClaimOnSignup => SeatCheck::seats(1),
+        SeatPolicy::ReserveOnInvite => SeatCheck::seats(added_reservations.max(1)),
     }
 }
 
@@ -267,12 +267,13 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// Runs a decision, committing it and re-deciding on conflicts.
     async fn run<T, F, Fut>(&self, mut plan: F) -> Result<T, Error>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Option<Conflict>) -> Fut,
         Fut: Future<Output = Result<Planned<T>, Error>>,
     {
         let mut conflicts = 0;
+        let mut last_conflict = None;
         loop {
-            let planned = plan().await?;
+            let planned = plan(last_conflict.take()).await?;
             if let Some(commit) = planned.commit {
                 match self.store.commit(commit).await {
                     Ok(_) => {}
@@ -282,6 +283,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                             return Err(Error::Conflict(c));
                         }
                         tracing::debug!(conflict = %c, "re-deciding after a concurrent change");
+                        last_conflict = Some(c);
                         continue;
                     }
                     Err(e) => return Err(e.into()),
@@ -377,7 +379,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         commit
             .audit
             .push(AuditEvent::organization(org.id, actor, now, AuditAction::OrganizationCreated));
-        self.run(|| async { Ok(Planned::commit(commit.clone(), org.clone())) })
+        self.run(|_| async { Ok(Planned::commit(commit.clone(), org.clone())) })
             .await
     }
 
@@ -389,14 +391,14 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         change: F,
     ) -> Result<Organization, Error>
     where
-        F: Fn(&mut OrgSettings) -> AuditAction,
+        F: Fn(&mut OrgSettings, DateTime<Utc>) -> AuditAction,
     {
         authorize(actor, org_id)?;
-        self.run(|| async {
+        self.run(|_| async {
             let mut org = self.load_org(org_id).await?;
-            let action = change(&mut org.settings);
-            validate_settings(&org.settings)?;
             let now = self.clock.now();
+            let action = change(&mut org.settings, now);
+            validate_settings(&org.settings)?;
             let mut commit = Commit::new(org_id, now);
             commit.organization = Some(Write::Update(org.clone()));
             commit.audit.push(AuditEvent::organization(org_id, actor, now, action));
@@ -414,7 +416,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         limit: u32,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, |a, _| require_operator(a), |s| {
+        self.update_org(actor, org, |a, _| require_operator(a), |s, _| {
             let from = s.seat_limit;
             s.seat_limit = limit;
             AuditAction::SeatLimitChanged { from, to: limit }
@@ -429,7 +431,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         policy: SeatPolicy,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, |a, _| require_operator(a), |s| {
+        self.update_org(actor, org, |a, _| require_operator(a), |s, _| {
             s.seat_policy = policy;
             AuditAction::SeatPolicyChanged
         })
@@ -443,7 +445,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         enabled: bool,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, require_admin, |s| {
+        self.update_org(actor, org, require_admin, |s, now| {
+            if enabled && !s.reminders_enabled {
+                s.reminders_on_since = Some(now);
+            }
             s.reminders_enabled = enabled;
             AuditAction::RemindersSwitched { enabled }
         })
@@ -457,7 +462,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         update: SettingsUpdate,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, require_admin, |s| {
+        self.update_org(actor, org, require_admin, |s, _| {
             if let Some(v) = update.validity {
                 s.validity = v;
             }
@@ -494,7 +499,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         if require_operator(actor).is_err() {
             require_admin(actor, org_id)?;
         }
-        self.run(|| async {
+        self.run(|_| async {
             let org = self.load_org(org_id).await?;
             self.validate_access(&org, &access).await?;
             let now = self.clock.now();
@@ -520,7 +525,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 version: 0,
             };
             let mut commit = Commit::new(org_id, now);
-            commit.seat_check = Some(SeatCheck { required: 1 });
+            commit.seat_check = Some(SeatCheck::claim_member());
             commit.members.push(Write::Insert(member.clone()));
             commit.audit.push(AuditEvent::organization(
                 org_id,
@@ -536,7 +541,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// Removes a member and frees their seat (admins, R3.6). Their invitation, if any, leaves
     /// the lists.
     pub async fn remove_member(&self, actor: &Actor, member_id: MemberId) -> Result<Member, Error> {
-        self.run(|| async {
+        self.run(|_| async {
             let mut member = self.load_member(member_id).await?;
             require_admin(actor, member.org)?;
             if member.removed_at.is_some() {
@@ -728,7 +733,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             ))
             .into());
         }
-        self.run(|| self.plan_invites(actor, org, channel, access, &items))
+        self.run(|_| self.plan_invites(actor, org, channel, access, &items))
             .await
     }
 
@@ -829,7 +834,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                     contact,
                     channel,
                     access: access.clone(),
-                    user_ref: item.user_ref.clone(),
+                    // R2.11: a replacement keeps the application user id of the invitation
+                    // whose place it takes, unless this call gives one.
+                    user_ref: item
+                        .user_ref
+                        .clone()
+                        .or_else(|| replaced.and_then(|old| old.user_ref.clone())),
                     sender: sender.clone(),
                     created_at: now,
                     last_invited_at: now,
@@ -915,7 +925,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     where
         F: Fn(&Organization, Option<Seats>, &mut Invitation, &mut Commit) -> Result<AuditAction, Refusal>,
     {
-        self.run(|| async {
+        self.run(|_| async {
             let mut inv = self.load_invitation(id).await?;
             require_admin(actor, inv.org)?;
             let now = self.clock.now();
@@ -957,6 +967,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     pub async fn resend(&self, actor: &Actor, id: InvitationId) -> Result<Invitation, Error> {
         self.act(actor, id, Action::Resend, true, |org, seats, inv, commit| {
             let now = commit.now;
+            if !org.settings.channels.allows(inv.channel) {
+                return Err(Refusal::ChannelNotAllowed(inv.channel));
+            }
             let last = inv
                 .last_sent_at
                 .map_or(inv.last_invited_at, |s| s.max(inv.last_invited_at));
@@ -970,7 +983,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 if seats.is_some_and(|s| s.available == 0) {
                     return Err(Refusal::NoSeatsAvailable);
                 }
-                commit.seat_check = Some(SeatCheck { required: 1 });
+                commit.seat_check = Some(SeatCheck::seats(1));
             }
             inv.link_generation += 1;
             inv.awaiting_delivery = true;
@@ -1064,9 +1077,13 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// invitation was tied to (R2.11) is used.
     pub async fn sign_up(&self, token: &str, user_ref: Option<UserRef>) -> Result<Signup, Error> {
         let hash = LinkToken::from_link(token).hash();
-        let actor = Actor::Invitee;
-        self.run(|| async {
-            let Some(link) = self.store.link(&hash).await? else {
+        let actor = &Actor::Invitee;
+        let user_ref = &user_ref;
+        let hash = &hash;
+        self.run(|last_conflict| async move {
+            // The store found no seat at commit time: decide the failure this time (R3.2).
+            let lost_seat_race = matches!(last_conflict, Some(Conflict::SeatsExhausted { .. }));
+            let Some(link) = self.store.link(hash).await? else {
                 return Ok(Planned::refuse(Refusal::UnknownLink));
             };
             let mut inv = self.load_invitation(link.invitation).await?;
@@ -1104,14 +1121,16 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             let before = inv.status_at(now);
             let mut commit = Commit::new(inv.org, now);
             let claims_seat = org.settings.seat_policy == SeatPolicy::ClaimOnSignup;
-            if claims_seat && self.store.seats(inv.org, now).await?.available == 0 {
+            let no_seat = lost_seat_race
+                || (claims_seat && self.store.seats(inv.org, now).await?.available == 0);
+            if no_seat {
                 // R3.2: the failed signup is itself a recorded outcome.
                 inv.failure = Some(FailureReason::SeatsExhausted);
                 inv.awaiting_delivery = false;
                 commit.audit.push(AuditEvent::invitation(
                     inv.org,
                     inv.id,
-                    &actor,
+                    actor,
                     now,
                     AuditAction::SignupFailedSeatsExhausted,
                     Some(before),
@@ -1140,14 +1159,15 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             if inv.user_ref.is_none() {
                 inv.user_ref = member.user_ref.clone();
             }
-            if claims_seat {
-                commit.seat_check = Some(SeatCheck { required: 1 });
-            }
+            commit.seat_check = Some(match claims_seat {
+                true => SeatCheck::claim_member(),
+                false => SeatCheck::reserved_member(),
+            });
             commit.members.push(Write::Insert(member.clone()));
             commit.audit.push(AuditEvent::invitation(
                 inv.org,
                 inv.id,
-                &actor,
+                actor,
                 now,
                 AuditAction::SignedUp { member: member.id },
                 Some(before),
@@ -1160,16 +1180,26 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         .await
     }
 
-    /// Records a member's first login, reported by the application (R6.4): Never Used becomes
+    /// Records a member's first login, reported by the application (R6.4) or, on their
+    /// behalf, by the member themself or an admin of their organization: Never Used becomes
     /// Completed. Later reports change nothing. A member who came without an invitation has
     /// nothing to record.
     pub async fn record_first_login(&self, actor: &Actor, member_id: MemberId) -> Result<(), Error> {
-        self.run(|| async {
+        self.run(|_| async {
             let member = self.load_member(member_id).await?;
             match actor {
                 Actor::Application | Actor::System => {}
-                Actor::OrgUser { org, .. } if *org == member.org => {}
-                _ => return Err(forbid("only the application reports logins").into()),
+                // R10.1: a read-only user only reads; a member may report their own login,
+                // an admin anyone's.
+                Actor::OrgUser { org, user, .. }
+                    if *org == member.org
+                        && (actor.administers(*org) || member.user_ref.as_ref() == Some(user)) => {}
+                _ => {
+                    return Err(forbid(
+                        "only the application, an admin or the member themself reports a login",
+                    )
+                    .into());
+                }
             }
             let Some(inv_id) = member.invitation else {
                 return Ok(Planned::commit_nothing());

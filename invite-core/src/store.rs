@@ -55,12 +55,47 @@ pub struct ReminderMark {
     pub audit: AuditEvent,
 }
 
-/// Seats a commit needs free, counted by the store at commit time under the organization's
-/// lock (R3.4). `required` is compared with the seats available before the commit applies.
+/// Seats a commit needs, checked by the store at commit time under the organization's lock
+/// (R3.4). Both conditions are evaluated on the state before the commit applies:
+/// - `available >= required`, where available = limit − used and used counts active members
+///   plus, under `ReserveOnInvite`, live invitations (R3.1, R3.5);
+/// - if `new_members > 0`: active members + `new_members` <= limit. A reserved signup turns
+///   its reservation into a member and needs no free seat, but it must not push the members
+///   past the limit: normally it cannot (reservations never exceed the limit, so R3.5 holds);
+///   after the limit was lowered, or the policy switched with more live invitations than
+///   seats, it stops new members until seats are free again (R3.4, R3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SeatCheck {
     /// Seats that must be available.
     pub required: u32,
+    /// Members the commit adds.
+    pub new_members: u32,
+}
+
+impl SeatCheck {
+    /// `required` seats must be available; no member is added.
+    pub fn seats(required: u32) -> Self {
+        Self {
+            required,
+            new_members: 0,
+        }
+    }
+
+    /// One member is added, taking a free seat (`ClaimOnSignup`, a member added directly).
+    pub fn claim_member() -> Self {
+        Self {
+            required: 1,
+            new_members: 1,
+        }
+    }
+
+    /// One member is added, converting a reservation it already holds (`ReserveOnInvite`).
+    pub fn reserved_member() -> Self {
+        Self {
+            required: 0,
+            new_members: 1,
+        }
+    }
 }
 
 /// One atomic change: the unit of every decision.
