@@ -235,6 +235,14 @@ pub struct ReminderQuery {
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Applies a commit atomically, or refuses it with a [`Conflict`] and writes nothing.
+    ///
+    /// Refusals: a write whose version is not the stored one ([`Conflict::Version`]) or whose
+    /// record is gone ([`Conflict::Missing`]); a second open invitation for one organization
+    /// and address key ([`Conflict::OpenInvitationExists`]); a second active member of one
+    /// organization with the same contact key ([`Conflict::Version`] on the member); a failed
+    /// [`SeatCheck`] ([`Conflict::SeatsExhausted`]); an outbox update whose lease is no longer
+    /// the message's ([`Conflict::LeaseLost`]); a link hash already stored
+    /// ([`Conflict::DuplicateLink`]). Reminder marks that exist are skipped, not refused.
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError>;
 
     /// One organization.
