@@ -33,9 +33,12 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct State {
     orgs: BTreeMap<OrgId, Organization>,
-    invitations: HashMap<InvitationId, Invitation>,
-    /// Invitation ids per organization, in id order (the keyset of reminder sweeps).
-    by_org: HashMap<OrgId, BTreeSet<InvitationId>>,
+    /// Invitations per organization, in id order (the keyset of reminder sweeps). Records are
+    /// kept inline, one organization together, so a dashboard or a list walks memory in order
+    /// instead of hashing once per invitation.
+    by_org: HashMap<OrgId, BTreeMap<InvitationId, Invitation>>,
+    /// The organization of each invitation, for lookups by id.
+    org_of: HashMap<InvitationId, OrgId>,
     /// The open invitation per organization and address key (R2.7).
     open_by_key: HashMap<(OrgId, String), InvitationId>,
     /// Open invitations per organization, for seat reservations (R3.5).
@@ -91,11 +94,11 @@ impl MemoryStore {
 
 impl State {
     fn org_invitations(&self, org: OrgId) -> impl Iterator<Item = &Invitation> {
-        self.by_org
-            .get(&org)
-            .into_iter()
-            .flatten()
-            .map(|id| &self.invitations[id])
+        self.by_org.get(&org).into_iter().flat_map(|m| m.values())
+    }
+
+    fn invitation(&self, id: &InvitationId) -> Option<&Invitation> {
+        self.by_org.get(self.org_of.get(id)?)?.get(id)
     }
 
     fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Option<Seats> {
@@ -107,7 +110,8 @@ impl State {
                 .get(&org)
                 .into_iter()
                 .flatten()
-                .filter(|id| self.invitations[*id].reserves_seat_at(now))
+                .filter_map(|id| self.invitation(id))
+                .filter(|inv| inv.reserves_seat_at(now))
                 .count() as u32;
         }
         Some(Seats::new(o.settings.seat_limit, used))
@@ -131,7 +135,7 @@ impl State {
         let mut written: HashMap<InvitationId, &Invitation> = HashMap::new();
         for w in &c.invitations {
             let inv = w.record();
-            match (w, self.invitations.get(&inv.id)) {
+            match (w, self.invitation(&inv.id)) {
                 (Write::Insert(_), None) if inv.version == 0 => {}
                 (Write::Update(_), Some(cur)) if cur.version == inv.version => {}
                 (Write::Update(_), None) => {
@@ -224,22 +228,26 @@ impl State {
     }
 
     fn put_invitation(&mut self, mut inv: Invitation) {
-        if let Some(old) = self.invitations.get(&inv.id) {
-            inv.version = old.version + 1;
-            let key = (old.org, old.address_key());
-            if old.is_open() && self.open_by_key.get(&key) == Some(&old.id) {
+        let previous = self
+            .invitation(&inv.id)
+            .map(|old| (old.version, old.is_open(), old.address_key()));
+        if let Some((version, was_open, address_key)) = previous {
+            inv.version = version + 1;
+            let key = (inv.org, address_key);
+            if was_open && self.open_by_key.get(&key) == Some(&inv.id) {
                 self.open_by_key.remove(&key);
             }
-            if let Some(set) = self.open_by_org.get_mut(&old.org) {
-                set.remove(&old.id);
+            if let Some(set) = self.open_by_org.get_mut(&inv.org) {
+                set.remove(&inv.id);
             }
         }
         if inv.is_open() {
             self.open_by_key.insert((inv.org, inv.address_key()), inv.id);
             self.open_by_org.entry(inv.org).or_default().insert(inv.id);
         }
-        self.by_org.entry(inv.org).or_default().insert(inv.id);
-        self.invitations.insert(inv.id, inv);
+        // An invitation never changes organization (R2.6).
+        self.org_of.insert(inv.id, inv.org);
+        self.by_org.entry(inv.org).or_default().insert(inv.id, inv);
     }
 
     fn put_member(&mut self, mut m: Member) {
@@ -357,7 +365,7 @@ impl Store for MemoryStore {
     }
 
     async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        Ok(self.read().invitations.get(&id).cloned())
+        Ok(self.read().invitation(&id).cloned())
     }
 
     async fn open_invitations(
@@ -371,7 +379,7 @@ impl Store for MemoryStore {
             .iter()
             .filter_map(|k| s.open_by_key.get(&(org, k.clone())))
             .filter(|id| seen.insert(**id))
-            .map(|id| s.invitations[id].clone())
+            .filter_map(|id| s.invitation(id).cloned())
             .collect())
     }
 
@@ -456,13 +464,13 @@ impl Store for MemoryStore {
         q: &ReminderQuery,
     ) -> Result<Vec<Invitation>, StoreError> {
         let s = self.read();
-        let Some(ids) = s.by_org.get(&q.org) else {
+        let Some(invitations) = s.by_org.get(&q.org) else {
             return Ok(Vec::new());
         };
         let start = q.after.map_or(Bound::Unbounded, Bound::Excluded);
-        Ok(ids
+        Ok(invitations
             .range((start, Bound::Unbounded))
-            .map(|id| &s.invitations[id])
+            .map(|(_, inv)| inv)
             .filter(|inv| reminders::eligible(inv, q.now, q.cutoff))
             .filter(|inv| !s.reminder_marks.contains(&(inv.id, q.day)))
             .take(q.limit as usize)
