@@ -21,7 +21,9 @@ pub enum ContactError {
         reason: String,
     },
     /// The phone number has no country code (`9051111111` instead of `+79051111111`).
-    #[error("phone number {input:?} has no country code: write it in E.164 form, e.g. +79051111111")]
+    #[error(
+        "phone number {input:?} has no country code: write it in E.164 form, e.g. +79051111111"
+    )]
     MissingCountryCode {
         /// What the caller gave, trimmed.
         input: String,

@@ -49,7 +49,10 @@ impl TabCounts {
     }
 
     /// Counts a set of invitations at `now`.
-    pub fn tally<'a>(invitations: impl IntoIterator<Item = &'a Invitation>, now: DateTime<Utc>) -> Self {
+    pub fn tally<'a>(
+        invitations: impl IntoIterator<Item = &'a Invitation>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let mut counts = Self::default();
         for inv in invitations {
             counts.add(inv.status_at(now), inv.channel);

@@ -178,13 +178,22 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                     .await?;
                 Ok(Handled::Sent)
             }
-            Err(e) if e.is_transient() && claim.message.attempts < self.config.retry.max_attempts => {
+            Err(e)
+                if e.is_transient() && claim.message.attempts < self.config.retry.max_attempts =>
+            {
                 let due_at = now + self.config.retry.delay_after(claim.message.attempts);
                 tracing::info!(message = %msg.id, attempt = msg.attempts, error = %e, "transient delivery failure, retrying");
                 let error = e.reason().to_owned();
-                let audit = AuditAction::DeliveryRetried { reason: error.clone() };
-                self.finish(&claim, OutboxOutcome::Retry { due_at, error }, now, Some(audit))
-                    .await?;
+                let audit = AuditAction::DeliveryRetried {
+                    reason: error.clone(),
+                };
+                self.finish(
+                    &claim,
+                    OutboxOutcome::Retry { due_at, error },
+                    now,
+                    Some(audit),
+                )
+                .await?;
                 Ok(Handled::Retried)
             }
             Err(e) => {
@@ -246,7 +255,9 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 // together with the next day's and missed days would pile up.
                 let today = now.with_timezone(&org.settings.time_zone).date_naive();
                 if let Some(day) = msg.reminder_day.filter(|d| *d != today) {
-                    return Ok(Verdict::Drop(format!("reminder for {day}, a day that is over")));
+                    return Ok(Verdict::Drop(format!(
+                        "reminder for {day}, a day that is over"
+                    )));
                 }
                 match status {
                     Status::Pending => true,
@@ -342,7 +353,8 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 lease: claim.lease.token,
                 outcome: outcome.clone(),
             });
-            let records_send = matches!(outcome, OutboxOutcome::Sent { .. }) && msg.kind.is_invitation();
+            let records_send =
+                matches!(outcome, OutboxOutcome::Sent { .. }) && msg.kind.is_invitation();
             if records_send || audit.is_some() {
                 if let Some(mut inv) = self.store.invitation(msg.invitation).await? {
                     let before = inv.status_at(now);

@@ -10,9 +10,7 @@ use crate::member::{Member, Seats};
 use crate::org::{Organization, SeatPolicy};
 use crate::outbox::{ClaimedMessage, Lease, OutboxMessage, OutboxOutcome, OutboxState};
 use crate::reminders;
-use crate::store::{
-    Commit, CommitOutcome, Conflict, ReminderQuery, Store, StoreError, Write,
-};
+use crate::store::{Commit, CommitOutcome, Conflict, ReminderQuery, Store, StoreError, Write};
 use crate::token::{LinkRecord, TokenHash};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -125,9 +123,17 @@ impl State {
                 (Write::Insert(_), None) if o.version == 0 => {}
                 (Write::Update(_), Some(cur)) if cur.version == o.version => {}
                 (Write::Update(_), None) => {
-                    return Err(conflict(Conflict::Missing { entity: "organization", id: o.id.to_string() }));
+                    return Err(conflict(Conflict::Missing {
+                        entity: "organization",
+                        id: o.id.to_string(),
+                    }));
                 }
-                _ => return Err(conflict(Conflict::Version { entity: "organization", id: o.id.to_string() })),
+                _ => {
+                    return Err(conflict(Conflict::Version {
+                        entity: "organization",
+                        id: o.id.to_string(),
+                    }));
+                }
             }
         }
 
@@ -139,12 +145,23 @@ impl State {
                 (Write::Insert(_), None) if inv.version == 0 => {}
                 (Write::Update(_), Some(cur)) if cur.version == inv.version => {}
                 (Write::Update(_), None) => {
-                    return Err(conflict(Conflict::Missing { entity: "invitation", id: inv.id.to_string() }));
+                    return Err(conflict(Conflict::Missing {
+                        entity: "invitation",
+                        id: inv.id.to_string(),
+                    }));
                 }
-                _ => return Err(conflict(Conflict::Version { entity: "invitation", id: inv.id.to_string() })),
+                _ => {
+                    return Err(conflict(Conflict::Version {
+                        entity: "invitation",
+                        id: inv.id.to_string(),
+                    }));
+                }
             }
             if written.insert(inv.id, inv).is_some() {
-                return Err(conflict(Conflict::Version { entity: "invitation", id: inv.id.to_string() }));
+                return Err(conflict(Conflict::Version {
+                    entity: "invitation",
+                    id: inv.id.to_string(),
+                }));
             }
         }
         let mut claimed_keys = HashSet::new();
@@ -153,11 +170,15 @@ impl State {
             if let Some(holder) = self.open_by_key.get(&key) {
                 let still_open = written.get(holder).is_none_or(|w| w.is_open());
                 if *holder != inv.id && still_open {
-                    return Err(conflict(Conflict::OpenInvitationExists { address_key: key.1 }));
+                    return Err(conflict(Conflict::OpenInvitationExists {
+                        address_key: key.1,
+                    }));
                 }
             }
             if !claimed_keys.insert(key.clone()) {
-                return Err(conflict(Conflict::OpenInvitationExists { address_key: key.1 }));
+                return Err(conflict(Conflict::OpenInvitationExists {
+                    address_key: key.1,
+                }));
             }
         }
 
@@ -169,9 +190,17 @@ impl State {
                 (Write::Insert(_), None) if m.version == 0 => {}
                 (Write::Update(_), Some(cur)) if cur.version == m.version => {}
                 (Write::Update(_), None) => {
-                    return Err(conflict(Conflict::Missing { entity: "member", id: m.id.to_string() }));
+                    return Err(conflict(Conflict::Missing {
+                        entity: "member",
+                        id: m.id.to_string(),
+                    }));
                 }
-                _ => return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() })),
+                _ => {
+                    return Err(conflict(Conflict::Version {
+                        entity: "member",
+                        id: m.id.to_string(),
+                    }));
+                }
             }
             written_members.insert(m.id, m);
         }
@@ -182,11 +211,17 @@ impl State {
                 if let Some(holder) = self.member_by_key.get(&key) {
                     let still_active = written_members.get(holder).is_none_or(|w| w.is_active());
                     if *holder != m.id && still_active {
-                        return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() }));
+                        return Err(conflict(Conflict::Version {
+                            entity: "member",
+                            id: m.id.to_string(),
+                        }));
                     }
                 }
                 if !member_keys.insert(key) {
-                    return Err(conflict(Conflict::Version { entity: "member", id: m.id.to_string() }));
+                    return Err(conflict(Conflict::Version {
+                        entity: "member",
+                        id: m.id.to_string(),
+                    }));
                 }
             }
         }
@@ -200,7 +235,10 @@ impl State {
 
         if let Some(check) = c.seat_check {
             let seats = self.seats(c.org, c.now).ok_or_else(|| {
-                conflict(Conflict::Missing { entity: "organization", id: c.org.to_string() })
+                conflict(Conflict::Missing {
+                    entity: "organization",
+                    id: c.org.to_string(),
+                })
             })?;
             let members = self.active_members.get(&c.org).copied().unwrap_or(0);
             let limit = seats.limit;
@@ -221,7 +259,10 @@ impl State {
         }
         for m in &c.outbox {
             if self.outbox.contains_key(&m.id) {
-                return Err(conflict(Conflict::Version { entity: "message", id: m.id.to_string() }));
+                return Err(conflict(Conflict::Version {
+                    entity: "message",
+                    id: m.id.to_string(),
+                }));
             }
         }
         Ok(())
@@ -242,7 +283,8 @@ impl State {
             }
         }
         if inv.is_open() {
-            self.open_by_key.insert((inv.org, inv.address_key()), inv.id);
+            self.open_by_key
+                .insert((inv.org, inv.address_key()), inv.id);
             self.open_by_org.entry(inv.org).or_default().insert(inv.id);
         }
         // An invitation never changes organization (R2.6).
@@ -459,10 +501,7 @@ impl Store for MemoryStore {
         Ok(self.read().outbox.get(&id).cloned())
     }
 
-    async fn reminder_candidates(
-        &self,
-        q: &ReminderQuery,
-    ) -> Result<Vec<Invitation>, StoreError> {
+    async fn reminder_candidates(&self, q: &ReminderQuery) -> Result<Vec<Invitation>, StoreError> {
         let s = self.read();
         let Some(invitations) = s.by_org.get(&q.org) else {
             return Ok(Vec::new());
@@ -540,7 +579,9 @@ impl Store for MemoryStore {
             .collect();
         for e in s.audit.get(&org).into_iter().flatten() {
             let day = e.at.with_timezone(&tz).date_naive();
-            let Some(entry) = days.get_mut(&day) else { continue };
+            let Some(entry) = days.get_mut(&day) else {
+                continue;
+            };
             match e.action {
                 AuditAction::Delivered => entry.invitations_sent += 1,
                 AuditAction::SignedUp { .. } => entry.signups += 1,

@@ -189,7 +189,9 @@ fn require_admin(actor: &Actor, org: OrgId) -> Result<(), Refusal> {
     if actor.administers(org) {
         Ok(())
     } else {
-        Err(forbid("only an admin of the organization may change its invitations"))
+        Err(forbid(
+            "only an admin of the organization may change its invitations",
+        ))
     }
 }
 
@@ -197,7 +199,9 @@ fn require_reader(actor: &Actor, org: OrgId) -> Result<(), Refusal> {
     if actor.reads(org) {
         Ok(())
     } else {
-        Err(forbid("only users of the organization may read its invitations"))
+        Err(forbid(
+            "only users of the organization may read its invitations",
+        ))
     }
 }
 
@@ -222,10 +226,14 @@ fn validate_settings(s: &OrgSettings) -> Result<(), Refusal> {
         return Err(Refusal::InvalidSetting("validity must be positive".into()));
     }
     if s.resend_cooldown < TimeDelta::zero() {
-        return Err(Refusal::InvalidSetting("resend cool-down cannot be negative".into()));
+        return Err(Refusal::InvalidSetting(
+            "resend cool-down cannot be negative".into(),
+        ));
     }
     if !s.channels.email && !s.channels.sms {
-        return Err(Refusal::InvalidSetting("at least one channel must be allowed".into()));
+        return Err(Refusal::InvalidSetting(
+            "at least one channel must be allowed".into(),
+        ));
     }
     Ok(())
 }
@@ -321,8 +329,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             crate::access::PermissionLevel::new(level.as_str()).map_err(Refusal::from)?;
         }
         match (&access.scope, org.is_msp()) {
-            (AccessScope::Role(_), true) => Err(Refusal::from(AccessError::MspNeedsClientGrants).into()),
-            (AccessScope::Clients(_), false) => Err(Refusal::from(AccessError::GrantsOnlyFromMsp).into()),
+            (AccessScope::Role(_), true) => {
+                Err(Refusal::from(AccessError::MspNeedsClientGrants).into())
+            }
+            (AccessScope::Clients(_), false) => {
+                Err(Refusal::from(AccessError::GrantsOnlyFromMsp).into())
+            }
             (AccessScope::Role(_), false) => Ok(()),
             (AccessScope::Clients(grants), true) => {
                 if grants.is_empty() {
@@ -336,7 +348,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                     let client = self.store.organization(grant.client).await?;
                     match client {
                         Some(c) if c.kind == (OrgKind::Client { msp: org.id }) => {}
-                        _ => return Err(Refusal::from(AccessError::NotAClient(grant.client)).into()),
+                        _ => {
+                            return Err(Refusal::from(AccessError::NotAClient(grant.client)).into());
+                        }
                     }
                 }
                 Ok(())
@@ -376,9 +390,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         let now = self.clock.now();
         let mut commit = Commit::new(org.id, now);
         commit.organization = Some(Write::Insert(org.clone()));
-        commit
-            .audit
-            .push(AuditEvent::organization(org.id, actor, now, AuditAction::OrganizationCreated));
+        commit.audit.push(AuditEvent::organization(
+            org.id,
+            actor,
+            now,
+            AuditAction::OrganizationCreated,
+        ));
         self.run(|_| async { Ok(Planned::commit(commit.clone(), org.clone())) })
             .await
     }
@@ -401,7 +418,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             validate_settings(&org.settings)?;
             let mut commit = Commit::new(org_id, now);
             commit.organization = Some(Write::Update(org.clone()));
-            commit.audit.push(AuditEvent::organization(org_id, actor, now, action));
+            commit
+                .audit
+                .push(AuditEvent::organization(org_id, actor, now, action));
             org.version += 1;
             Ok(Planned::commit(commit, org))
         })
@@ -416,11 +435,16 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         limit: u32,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, |a, _| require_operator(a), |s, _| {
-            let from = s.seat_limit;
-            s.seat_limit = limit;
-            AuditAction::SeatLimitChanged { from, to: limit }
-        })
+        self.update_org(
+            actor,
+            org,
+            |a, _| require_operator(a),
+            |s, _| {
+                let from = s.seat_limit;
+                s.seat_limit = limit;
+                AuditAction::SeatLimitChanged { from, to: limit }
+            },
+        )
         .await
     }
 
@@ -431,10 +455,15 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         org: OrgId,
         policy: SeatPolicy,
     ) -> Result<Organization, Error> {
-        self.update_org(actor, org, |a, _| require_operator(a), |s, _| {
-            s.seat_policy = policy;
-            AuditAction::SeatPolicyChanged
-        })
+        self.update_org(
+            actor,
+            org,
+            |a, _| require_operator(a),
+            |s, _| {
+                s.seat_policy = policy;
+                AuditAction::SeatPolicyChanged
+            },
+        )
         .await
     }
 
@@ -598,7 +627,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             contact: Ok(contact),
             user_ref: None,
         };
-        let mut outcomes = self.invite_candidates(actor, org, channel, &access, vec![item]).await?;
+        let mut outcomes = self
+            .invite_candidates(actor, org, channel, &access, vec![item])
+            .await?;
         outcomes.remove(0).result.map_err(Error::from)
     }
 
@@ -673,7 +704,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 }
             })
             .collect();
-        self.invite_candidates(actor, org, channel, &access, items).await
+        self.invite_candidates(actor, org, channel, &access, items)
+            .await
     }
 
     async fn invite_mixed(
@@ -699,7 +731,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             if group.is_empty() {
                 continue;
             }
-            let outcomes = match self.invite_candidates(actor, org, channel, access, group.clone()).await {
+            let outcomes = match self
+                .invite_candidates(actor, org, channel, access, group.clone())
+                .await
+            {
                 // An organization that does not allow this channel refuses these addresses,
                 // not the whole call: one bad address never blocks the others (R2.9).
                 Err(Error::Refused(refusal @ Refusal::ChannelNotAllowed(_))) => group
@@ -923,7 +958,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         change: F,
     ) -> Result<Invitation, Error>
     where
-        F: Fn(&Organization, Option<Seats>, &mut Invitation, &mut Commit) -> Result<AuditAction, Refusal>,
+        F: Fn(
+            &Organization,
+            Option<Seats>,
+            &mut Invitation,
+            &mut Commit,
+        ) -> Result<AuditAction, Refusal>,
     {
         self.run(|_| async {
             let mut inv = self.load_invitation(id).await?;
@@ -965,39 +1005,45 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// one message. Needs a free seat, like any invite (R3.3), unless the invitation already
     /// holds one under `ReserveOnInvite`.
     pub async fn resend(&self, actor: &Actor, id: InvitationId) -> Result<Invitation, Error> {
-        self.act(actor, id, Action::Resend, true, |org, seats, inv, commit| {
-            let now = commit.now;
-            if !org.settings.channels.allows(inv.channel) {
-                return Err(Refusal::ChannelNotAllowed(inv.channel));
-            }
-            let last = inv
-                .last_sent_at
-                .map_or(inv.last_invited_at, |s| s.max(inv.last_invited_at));
-            let retry_after = last + org.settings.resend_cooldown;
-            if now < retry_after {
-                return Err(Refusal::ResendCooldown { retry_after });
-            }
-            let holds_seat = org.settings.seat_policy == SeatPolicy::ReserveOnInvite
-                && inv.reserves_seat_at(now);
-            if !holds_seat {
-                if seats.is_some_and(|s| s.available == 0) {
-                    return Err(Refusal::NoSeatsAvailable);
+        self.act(
+            actor,
+            id,
+            Action::Resend,
+            true,
+            |org, seats, inv, commit| {
+                let now = commit.now;
+                if !org.settings.channels.allows(inv.channel) {
+                    return Err(Refusal::ChannelNotAllowed(inv.channel));
                 }
-                commit.seat_check = Some(SeatCheck::seats(1));
-            }
-            inv.link_generation += 1;
-            inv.awaiting_delivery = true;
-            inv.failure = None;
-            inv.last_invited_at = now;
-            commit.outbox.push(OutboxMessage::new(
-                inv.org,
-                inv.id,
-                MessageKind::Resend,
-                inv.link_generation,
-                now,
-            ));
-            Ok(AuditAction::Resent)
-        })
+                let last = inv
+                    .last_sent_at
+                    .map_or(inv.last_invited_at, |s| s.max(inv.last_invited_at));
+                let retry_after = last + org.settings.resend_cooldown;
+                if now < retry_after {
+                    return Err(Refusal::ResendCooldown { retry_after });
+                }
+                let holds_seat = org.settings.seat_policy == SeatPolicy::ReserveOnInvite
+                    && inv.reserves_seat_at(now);
+                if !holds_seat {
+                    if seats.is_some_and(|s| s.available == 0) {
+                        return Err(Refusal::NoSeatsAvailable);
+                    }
+                    commit.seat_check = Some(SeatCheck::seats(1));
+                }
+                inv.link_generation += 1;
+                inv.awaiting_delivery = true;
+                inv.failure = None;
+                inv.last_invited_at = now;
+                commit.outbox.push(OutboxMessage::new(
+                    inv.org,
+                    inv.id,
+                    MessageKind::Resend,
+                    inv.link_generation,
+                    now,
+                ));
+                Ok(AuditAction::Resent)
+            },
+        )
         .await
     }
 
@@ -1033,35 +1079,55 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     }
 
     /// Marks a Never Used member completed, for users who do not need the agent (R5.3).
-    pub async fn mark_completed(&self, actor: &Actor, id: InvitationId) -> Result<Invitation, Error> {
-        self.act(actor, id, Action::MarkCompleted, false, |_, _, inv, commit| {
-            inv.completed = Some((commit.now, CompletedBy::Admin));
-            Ok(AuditAction::MarkedCompleted)
-        })
+    pub async fn mark_completed(
+        &self,
+        actor: &Actor,
+        id: InvitationId,
+    ) -> Result<Invitation, Error> {
+        self.act(
+            actor,
+            id,
+            Action::MarkCompleted,
+            false,
+            |_, _, inv, commit| {
+                inv.completed = Some((commit.now, CompletedBy::Admin));
+                Ok(AuditAction::MarkedCompleted)
+            },
+        )
         .await
     }
 
     /// Queues the feature-introduction follow-up to a Never Used member, at most once per
     /// [`ServiceConfig::follow_up_interval`] (a day by default, R5.4).
-    pub async fn send_follow_up(&self, actor: &Actor, id: InvitationId) -> Result<Invitation, Error> {
+    pub async fn send_follow_up(
+        &self,
+        actor: &Actor,
+        id: InvitationId,
+    ) -> Result<Invitation, Error> {
         let interval = self.config.follow_up_interval;
-        self.act(actor, id, Action::SendFollowUp, false, |_, _, inv, commit| {
-            if let Some(last) = inv.last_follow_up_at {
-                let retry_after = last + interval;
-                if commit.now < retry_after {
-                    return Err(Refusal::FollowUpTooSoon { retry_after });
+        self.act(
+            actor,
+            id,
+            Action::SendFollowUp,
+            false,
+            |_, _, inv, commit| {
+                if let Some(last) = inv.last_follow_up_at {
+                    let retry_after = last + interval;
+                    if commit.now < retry_after {
+                        return Err(Refusal::FollowUpTooSoon { retry_after });
+                    }
                 }
-            }
-            inv.last_follow_up_at = Some(commit.now);
-            commit.outbox.push(OutboxMessage::new(
-                inv.org,
-                inv.id,
-                MessageKind::FollowUp,
-                inv.link_generation,
-                commit.now,
-            ));
-            Ok(AuditAction::FollowUpQueued)
-        })
+                inv.last_follow_up_at = Some(commit.now);
+                commit.outbox.push(OutboxMessage::new(
+                    inv.org,
+                    inv.id,
+                    MessageKind::FollowUp,
+                    inv.link_generation,
+                    commit.now,
+                ));
+                Ok(AuditAction::FollowUpQueued)
+            },
+        )
         .await
     }
 
@@ -1175,7 +1241,13 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             ));
             commit.invitations.push(Write::Update(inv.clone()));
             inv.version += 1;
-            Ok(Planned::commit(commit, Signup { member, invitation: inv }))
+            Ok(Planned::commit(
+                commit,
+                Signup {
+                    member,
+                    invitation: inv,
+                },
+            ))
         })
         .await
     }
@@ -1184,7 +1256,11 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// behalf, by the member themself or an admin of their organization: Never Used becomes
     /// Completed. Later reports change nothing. A member who came without an invitation has
     /// nothing to record.
-    pub async fn record_first_login(&self, actor: &Actor, member_id: MemberId) -> Result<(), Error> {
+    pub async fn record_first_login(
+        &self,
+        actor: &Actor,
+        member_id: MemberId,
+    ) -> Result<(), Error> {
         self.run(|_| async {
             let member = self.load_member(member_id).await?;
             match actor {
@@ -1241,7 +1317,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         let mut report = SweepReport::default();
         let mut after_org = None;
         loop {
-            let orgs = self.store.organizations_with_reminders(after_org, 100).await?;
+            let orgs = self
+                .store
+                .organizations_with_reminders(after_org, 100)
+                .await?;
             let Some(last) = orgs.last() else { break };
             after_org = Some(last.id);
             for org in &orgs {
@@ -1304,7 +1383,11 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     // ---------------------------------------------------------------- reads
 
     /// One invitation with its status and actions (any user of its organization).
-    pub async fn invitation(&self, actor: &Actor, id: InvitationId) -> Result<InvitationView, Error> {
+    pub async fn invitation(
+        &self,
+        actor: &Actor,
+        id: InvitationId,
+    ) -> Result<InvitationView, Error> {
         let invitation = self.load_invitation(id).await?;
         require_reader(actor, invitation.org)?;
         let status = invitation.status_at(self.clock.now());
@@ -1352,7 +1435,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     ) -> Result<Series, Error> {
         require_reader(actor, org_id)?;
         if from > to || (to - from).num_days() > 366 {
-            return Err(Refusal::InvalidQuery("the range must be 1 to 367 days, from <= to".into()).into());
+            return Err(Refusal::InvalidQuery(
+                "the range must be 1 to 367 days, from <= to".into(),
+            )
+            .into());
         }
         let org = self.load_org(org_id).await?;
         let days = self
@@ -1382,7 +1468,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         let now = self.clock.now();
         let mut latest: HashMap<UserRef, Invitation> = HashMap::new();
         for inv in self.store.invitations_for_users(org, users).await? {
-            let Some(user) = inv.user_ref.clone() else { continue };
+            let Some(user) = inv.user_ref.clone() else {
+                continue;
+            };
             match latest.get(&user) {
                 Some(cur) if (cur.created_at, cur.id) >= (inv.created_at, inv.id) => {}
                 _ => {
@@ -1393,9 +1481,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         Ok(users
             .iter()
             .map(|u| {
-                let status = latest
-                    .get(u)
-                    .map_or(UserStatus::NotInvited, |inv| UserStatus::Invited(inv.status_at(now)));
+                let status = latest.get(u).map_or(UserStatus::NotInvited, |inv| {
+                    UserStatus::Invited(inv.status_at(now))
+                });
                 (u.clone(), status)
             })
             .collect())

@@ -312,8 +312,11 @@ pub trait Store: Send + Sync {
 
     /// Counts per tab and per channel, seats and the reminder switch of `org` at `now`, in
     /// one call (R9.1); `None` if the organization does not exist.
-    async fn dashboard(&self, org: OrgId, now: DateTime<Utc>)
-        -> Result<Option<Dashboard>, StoreError>;
+    async fn dashboard(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dashboard>, StoreError>;
 
     /// One page of a tab (R9.2).
     async fn list(

@@ -1,0 +1,866 @@
+//! One [`Commit`] in one transaction.
+//!
+//! The order follows `MemoryStore`'s checks, so a refused commit names the same conflict:
+//! the organization's version, the invitations' versions and open addresses (R2.7), the
+//! members' versions and contacts, the links, the seats (R3.4), the outbox leases (R7.3) and
+//! message ids. Any conflict rolls the transaction back: nothing is written.
+//!
+//! Seats are counted before anything is written, under a `FOR NO KEY UPDATE` lock on the
+//! organization's row taken first, in a statement of its own: under READ COMMITTED a later
+//! statement sees everything the previous lock holder committed, so two signups racing for
+//! the last seat count one after the other (R3.4).
+
+use crate::codec::{
+    self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
+    seat_policy_name, status_name, to_json, to_json_text,
+};
+use crate::sql;
+use chrono::{DateTime, NaiveDate, Utc};
+use invite_core::audit::AuditEvent;
+use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
+use invite_core::store::{Commit, CommitOutcome, Conflict, StoreError, Write};
+use invite_core::{Invitation, InvitationId, Member, Organization, Seats};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgConnection, Postgres, Row};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+fn refuse<T>(c: Conflict) -> Result<T, StoreError> {
+    Err(StoreError::Conflict(c))
+}
+
+/// Maps a violated unique rule to its conflict, by constraint name (never by message text);
+/// anything else is a backend failure. The main paths explain their conflicts more precisely
+/// (invitation inserts in a savepoint, other inserts by the rows they skipped, updates by
+/// version), but a rule broken some other way is still a conflict.
+pub(crate) fn db_error(e: sqlx::Error, commit: &Commit) -> StoreError {
+    let conflict = e
+        .as_database_error()
+        .and_then(|d| d.constraint())
+        .and_then(|name| match name {
+            "invitations_one_open_per_address" => Some(Conflict::OpenInvitationExists {
+                address_key: commit
+                    .invitations
+                    .iter()
+                    .map(Write::record)
+                    .find(|i| i.is_open())
+                    .map(Invitation::address_key)
+                    .unwrap_or_default(),
+            }),
+            "members_one_active_per_email" | "members_one_active_per_phone" => {
+                Some(Conflict::Version {
+                    entity: "member",
+                    id: commit
+                        .members
+                        .first()
+                        .map(|m| m.record().id.to_string())
+                        .unwrap_or_default(),
+                })
+            }
+            "links_pkey" => Some(Conflict::DuplicateLink),
+            _ => None,
+        });
+    match conflict {
+        Some(c) => StoreError::Conflict(c),
+        None => backend(e),
+    }
+}
+
+/// Runs `commit` on `tx`, an open transaction; the caller commits it on `Ok` and rolls it
+/// back otherwise.
+pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOutcome, StoreError> {
+    precheck(c)?;
+
+    // Seats first, before anything changes, under the organization's lock.
+    let seats = match c.seat_check {
+        Some(_) => {
+            let locked = sqlx::query(sql::LOCK_ORGANIZATION)
+                .bind(c.org.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+            match locked {
+                Some(_) => Some(count_seats(tx, c).await?),
+                None => None,
+            }
+        }
+        None => None,
+    };
+
+    if let Some(w) = &c.organization {
+        write_organization(tx, w).await?;
+    }
+    write_invitations(tx, c).await?;
+    write_members(tx, c).await?;
+    write_links(tx, c).await?;
+
+    if let Some(check) = c.seat_check {
+        let Some(seats) = seats else {
+            return refuse(Conflict::Missing {
+                entity: "organization",
+                id: c.org.to_string(),
+            });
+        };
+        let (seats, members) = seats;
+        // A new member must also fit under the limit counting members alone: a reserved
+        // signup needs no free seat but never pushes members past the limit (R3.4, R3.6).
+        let over_limit =
+            check.new_members > 0 && members.saturating_add(check.new_members) > seats.limit;
+        if seats.available < check.required || over_limit {
+            return refuse(Conflict::SeatsExhausted {
+                required: check.required.max(check.new_members),
+                available: seats.available.min(seats.limit.saturating_sub(members)),
+            });
+        }
+    }
+
+    finish_messages(tx, c).await?;
+    let (outcome, reminded) = write_reminder_marks(tx, c).await?;
+    write_messages(tx, c, &reminded).await?;
+    write_audit(tx, c, &reminded).await?;
+    Ok(outcome)
+}
+
+/// What can be refused without looking at the database: inserts must be at version 0, and
+/// one commit writes each invitation once.
+fn precheck(c: &Commit) -> Result<(), StoreError> {
+    if let Some(Write::Insert(o)) = &c.organization {
+        if o.version != 0 {
+            return refuse(Conflict::Version {
+                entity: "organization",
+                id: o.id.to_string(),
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    for w in &c.invitations {
+        let inv = w.record();
+        if matches!(w, Write::Insert(_)) && inv.version != 0 || !seen.insert(inv.id) {
+            return refuse(Conflict::Version {
+                entity: "invitation",
+                id: inv.id.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Seats, and active members alone, before the commit applies.
+async fn count_seats(tx: &mut PgConnection, c: &Commit) -> Result<(Seats, u32), StoreError> {
+    let row = sqlx::query(sql::SEATS)
+        .bind(c.org.0)
+        .bind(c.now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let members = u32::try_from(codec::count(&row, "members")?).unwrap_or(u32::MAX);
+    Ok((seats_from_row(&row)?, members))
+}
+
+pub(crate) fn seats_from_row(row: &sqlx::postgres::PgRow) -> Result<Seats, StoreError> {
+    let limit = codec::limit(row, "seat_limit")?;
+    let members = codec::count(row, "members")?;
+    let reserved = codec::count(row, "reserved")?;
+    let used = u32::try_from(members + reserved).unwrap_or(u32::MAX);
+    Ok(Seats::new(limit, used))
+}
+
+async fn write_organization(
+    tx: &mut PgConnection,
+    w: &Write<Organization>,
+) -> Result<(), StoreError> {
+    let o = w.record();
+    let (kind, msp) = org_kind(o.kind);
+    let statement = match w {
+        Write::Insert(_) => sql::INSERT_ORGANIZATION,
+        Write::Update(_) => sql::UPDATE_ORGANIZATION,
+    };
+    let mut q = sqlx::query(statement)
+        .bind(o.id.0)
+        .bind(&o.name)
+        .bind(kind)
+        .bind(msp)
+        .bind(int(o.settings.seat_limit)?)
+        .bind(seat_policy_name(o.settings.seat_policy))
+        .bind(o.settings.reminders_enabled)
+        .bind(to_json(&o.settings)?);
+    if let Write::Update(_) = w {
+        q = q.bind(int(o.version)?);
+    }
+    let done = q.execute(&mut *tx).await.map_err(backend)?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let exists: bool = sqlx::query_scalar(sql::ORGANIZATION_EXISTS)
+        .bind(o.id.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let (entity, id) = ("organization", o.id.to_string());
+    match (w, exists) {
+        (Write::Update(_), false) => refuse(Conflict::Missing { entity, id }),
+        _ => refuse(Conflict::Version { entity, id }),
+    }
+}
+
+/// One array per invitation column, in `sql::invitation_batch!` order.
+#[derive(Default)]
+struct InvitationArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    channel: Vec<&'static str>,
+    address_key: Vec<String>,
+    email_key: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    contact: Vec<String>,
+    access: Vec<String>,
+    user_ref: Vec<Option<String>>,
+    sender: Vec<String>,
+    created_at: Vec<DateTime<Utc>>,
+    last_invited_at: Vec<DateTime<Utc>>,
+    send_count: Vec<i64>,
+    last_sent_at: Vec<Option<DateTime<Utc>>>,
+    expires_at: Vec<Option<DateTime<Utc>>>,
+    awaiting_delivery: Vec<bool>,
+    link_generation: Vec<i64>,
+    failure: Vec<Option<String>>,
+    signed_up_at: Vec<Option<DateTime<Utc>>>,
+    member: Vec<Option<Uuid>>,
+    first_login_at: Vec<Option<DateTime<Utc>>>,
+    completed_at: Vec<Option<DateTime<Utc>>>,
+    completed_by: Vec<Option<&'static str>>,
+    last_follow_up_at: Vec<Option<DateTime<Utc>>>,
+    closed_at: Vec<Option<DateTime<Utc>>>,
+    close_reason: Vec<Option<String>>,
+    version: Vec<i64>,
+}
+
+impl InvitationArrays {
+    fn push(&mut self, i: &Invitation) -> Result<(), StoreError> {
+        self.id.push(i.id.0);
+        self.org.push(i.org.0);
+        self.channel.push(channel_name(i.channel));
+        let key = i.contact.key_for(i.channel).ok_or_else(|| {
+            backend(format!(
+                "invitation {} cannot be reached by its channel {}",
+                i.id, i.channel
+            ))
+        })?;
+        self.address_key.push(key);
+        self.email_key
+            .push(i.contact.email_address().map(|e| e.key().to_owned()));
+        self.phone
+            .push(i.contact.phone_number().map(|p| p.as_str().to_owned()));
+        self.contact.push(to_json_text(&i.contact)?);
+        self.access.push(to_json_text(&i.access)?);
+        self.user_ref.push(i.user_ref.as_ref().map(|u| u.0.clone()));
+        self.sender.push(to_json_text(&i.sender)?);
+        self.created_at.push(i.created_at);
+        self.last_invited_at.push(i.last_invited_at);
+        self.send_count.push(int(i.send_count)?);
+        self.last_sent_at.push(i.last_sent_at);
+        self.expires_at.push(i.expires_at);
+        self.awaiting_delivery.push(i.awaiting_delivery);
+        self.link_generation.push(int(i.link_generation)?);
+        self.failure
+            .push(i.failure.as_ref().map(to_json_text).transpose()?);
+        self.signed_up_at.push(i.signed_up_at);
+        self.member.push(i.member.map(|m| m.0));
+        self.first_login_at.push(i.first_login_at);
+        self.completed_at.push(i.completed.map(|(at, _)| at));
+        self.completed_by
+            .push(i.completed.map(|(_, by)| completed_by_name(by)));
+        self.last_follow_up_at.push(i.last_follow_up_at);
+        self.closed_at.push(i.closed.as_ref().map(|(at, _)| *at));
+        self.close_reason.push(
+            i.closed
+                .as_ref()
+                .map(|(_, r)| to_json_text(r))
+                .transpose()?,
+        );
+        self.version.push(int(i.version)?);
+        Ok(())
+    }
+
+    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+        sqlx::query(statement)
+            .bind(self.id)
+            .bind(self.org)
+            .bind(self.channel)
+            .bind(self.address_key)
+            .bind(self.email_key)
+            .bind(self.phone)
+            .bind(self.contact)
+            .bind(self.access)
+            .bind(self.user_ref)
+            .bind(self.sender)
+            .bind(self.created_at)
+            .bind(self.last_invited_at)
+            .bind(self.send_count)
+            .bind(self.last_sent_at)
+            .bind(self.expires_at)
+            .bind(self.awaiting_delivery)
+            .bind(self.link_generation)
+            .bind(self.failure)
+            .bind(self.signed_up_at)
+            .bind(self.member)
+            .bind(self.first_login_at)
+            .bind(self.completed_at)
+            .bind(self.completed_by)
+            .bind(self.last_follow_up_at)
+            .bind(self.closed_at)
+            .bind(self.close_reason)
+            .bind(self.version)
+    }
+}
+
+/// The ids of `wanted` that are not among `got`, in `wanted`'s order.
+fn absent(wanted: &[Uuid], got: &[Uuid]) -> Vec<Uuid> {
+    let got: HashSet<&Uuid> = got.iter().collect();
+    wanted
+        .iter()
+        .filter(|id| !got.contains(id))
+        .copied()
+        .collect()
+}
+
+async fn existing(
+    tx: &mut PgConnection,
+    statement: &'static str,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, StoreError> {
+    let rows: Vec<Uuid> = sqlx::query_scalar(statement)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Updates (which only ever close an open invitation) go before inserts, so a replacement
+/// (close the expired one, open a new one to the same address) never trips the open-address
+/// index. Inserts are one plain `INSERT` in a savepoint: a unique violation (by constraint
+/// name) rolls back to it and [`explain_insert_conflict`] says which rule broke: an existing
+/// id is a version conflict, a taken address an open invitation to it (R2.7).
+async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+    let mut updates: Vec<&Invitation> = Vec::new();
+    let mut inserts: Vec<&Invitation> = Vec::new();
+    for w in &c.invitations {
+        match w {
+            Write::Update(i) => updates.push(i),
+            Write::Insert(i) => inserts.push(i),
+        }
+    }
+    if !updates.is_empty() {
+        // Row locks in id order, so two commits touching the same invitations cannot
+        // deadlock.
+        updates.sort_by_key(|i| i.id);
+        let ids: Vec<Uuid> = updates.iter().map(|i| i.id.0).collect();
+        let mut arrays = InvitationArrays::default();
+        for i in &updates {
+            arrays.push(i)?;
+        }
+        let done: Vec<Uuid> = arrays
+            .bind(sql::UPDATE_INVITATIONS)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| db_error(e, c))?
+            .iter()
+            .map(|r| r.try_get::<Uuid, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        if done.len() != ids.len() {
+            let missing = absent(&ids, &done);
+            let there = existing(tx, sql::EXISTING_INVITATIONS, &missing).await?;
+            // Report the first in commit order, as MemoryStore does.
+            let first = c
+                .invitations
+                .iter()
+                .map(|w| w.record().id.0)
+                .find(|id| missing.contains(id))
+                .unwrap_or(missing[0]);
+            let id = first.to_string();
+            return match there.contains(&first) {
+                true => refuse(Conflict::Version {
+                    entity: "invitation",
+                    id,
+                }),
+                false => refuse(Conflict::Missing {
+                    entity: "invitation",
+                    id,
+                }),
+            };
+        }
+    }
+    if !inserts.is_empty() {
+        let mut arrays = InvitationArrays::default();
+        for i in &inserts {
+            arrays.push(i)?;
+        }
+        // A savepoint, so that after a unique violation the transaction can still ask why.
+        sqlx::query(sql::SAVEPOINT_INVITATIONS)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        match arrays.bind(sql::INSERT_INVITATIONS).execute(&mut *tx).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation_of(&e, &["invitations_pkey", OPEN_ADDRESS]) => {
+                sqlx::query(sql::ROLLBACK_TO_INVITATIONS)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                return Err(explain_insert_conflict(tx, &inserts).await);
+            }
+            Err(e) => return Err(db_error(e, c)),
+        }
+    }
+    Ok(())
+}
+
+/// The partial unique index of R2.7.
+const OPEN_ADDRESS: &str = "invitations_one_open_per_address";
+
+fn is_unique_violation_of(e: &sqlx::Error, constraints: &[&str]) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.constraint())
+        .is_some_and(|name| constraints.contains(&name))
+}
+
+/// Which insert broke which rule, in MemoryStore's order: an id that exists is a version
+/// conflict; then an address an open invitation holds (another one, or an earlier insert of
+/// this commit) is `OpenInvitationExists`.
+async fn explain_insert_conflict(tx: &mut PgConnection, inserts: &[&Invitation]) -> StoreError {
+    let ids: Vec<Uuid> = inserts.iter().map(|i| i.id.0).collect();
+    let open: Vec<&&Invitation> = inserts.iter().filter(|i| i.is_open()).collect();
+    let orgs: Vec<Uuid> = open.iter().map(|i| i.org.0).collect();
+    let keys: Vec<String> = open.iter().map(|i| i.address_key()).collect();
+    let rows = match sqlx::query(sql::INVITATION_INSERT_CONFLICTS)
+        .bind(&ids)
+        .bind(&orgs)
+        .bind(&keys)
+        .fetch_all(&mut *tx)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return backend(e),
+    };
+    let mut taken_ids = HashSet::new();
+    let mut taken_keys = HashSet::new();
+    for row in &rows {
+        let (what, value) = match (codec::text(row, "what"), codec::text(row, "value")) {
+            (Ok(w), Ok(v)) => (w, v),
+            (Err(e), _) | (_, Err(e)) => return e,
+        };
+        match what.as_str() {
+            "id" => taken_ids.insert(value),
+            _ => taken_keys.insert(value),
+        };
+    }
+    if let Some(i) = inserts
+        .iter()
+        .find(|i| taken_ids.contains(&i.id.to_string()))
+    {
+        return StoreError::Conflict(Conflict::Version {
+            entity: "invitation",
+            id: i.id.to_string(),
+        });
+    }
+    let mut claimed = HashSet::new();
+    for (i, key) in open.iter().zip(keys) {
+        if taken_keys.contains(&key) || !claimed.insert((i.org, key.clone())) {
+            return StoreError::Conflict(Conflict::OpenInvitationExists { address_key: key });
+        }
+    }
+    // Not explained by the state now (the holder changed since): still a conflict on R2.7.
+    StoreError::Conflict(Conflict::OpenInvitationExists {
+        address_key: open.first().map(|i| i.address_key()).unwrap_or_default(),
+    })
+}
+
+#[derive(Default)]
+struct MemberArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    email_key: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    contact: Vec<String>,
+    user_ref: Vec<Option<String>>,
+    access: Vec<String>,
+    invitation: Vec<Option<Uuid>>,
+    joined_at: Vec<DateTime<Utc>>,
+    removed_at: Vec<Option<DateTime<Utc>>>,
+    version: Vec<i64>,
+}
+
+impl MemberArrays {
+    fn push(&mut self, m: &Member) -> Result<(), StoreError> {
+        self.id.push(m.id.0);
+        self.org.push(m.org.0);
+        self.email_key
+            .push(m.contact.email_address().map(|e| e.key().to_owned()));
+        self.phone
+            .push(m.contact.phone_number().map(|p| p.as_str().to_owned()));
+        self.contact.push(to_json_text(&m.contact)?);
+        self.user_ref.push(m.user_ref.as_ref().map(|u| u.0.clone()));
+        self.access.push(to_json_text(&m.access)?);
+        self.invitation.push(m.invitation.map(|i| i.0));
+        self.joined_at.push(m.joined_at);
+        self.removed_at.push(m.removed_at);
+        self.version.push(int(m.version)?);
+        Ok(())
+    }
+
+    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+        sqlx::query(statement)
+            .bind(self.id)
+            .bind(self.org)
+            .bind(self.email_key)
+            .bind(self.phone)
+            .bind(self.contact)
+            .bind(self.user_ref)
+            .bind(self.access)
+            .bind(self.invitation)
+            .bind(self.joined_at)
+            .bind(self.removed_at)
+            .bind(self.version)
+    }
+}
+
+/// Members as invitations: updates (removals) first, then inserts that skip a taken
+/// contact. Every refusal is a version conflict on the member, as in MemoryStore.
+async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+    let mut updates: Vec<&Member> = Vec::new();
+    let mut inserts: Vec<&Member> = Vec::new();
+    for w in &c.members {
+        match w {
+            Write::Update(m) => updates.push(m),
+            Write::Insert(m) => inserts.push(m),
+        }
+    }
+    if let Some(m) = inserts.iter().find(|m| m.version != 0) {
+        return refuse(Conflict::Version {
+            entity: "member",
+            id: m.id.to_string(),
+        });
+    }
+    if !updates.is_empty() {
+        updates.sort_by_key(|m| m.id);
+        let ids: Vec<Uuid> = updates.iter().map(|m| m.id.0).collect();
+        let mut arrays = MemberArrays::default();
+        for m in &updates {
+            arrays.push(m)?;
+        }
+        let done: Vec<Uuid> = arrays
+            .bind(sql::UPDATE_MEMBERS)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| db_error(e, c))?
+            .iter()
+            .map(|r| r.try_get::<Uuid, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        if done.len() != ids.len() {
+            let missing = absent(&ids, &done);
+            let there = existing(tx, sql::EXISTING_MEMBERS, &missing).await?;
+            let first = c
+                .members
+                .iter()
+                .map(|w| w.record().id.0)
+                .find(|id| missing.contains(id))
+                .unwrap_or(missing[0]);
+            let id = first.to_string();
+            return match there.contains(&first) {
+                true => refuse(Conflict::Version {
+                    entity: "member",
+                    id,
+                }),
+                false => refuse(Conflict::Missing {
+                    entity: "member",
+                    id,
+                }),
+            };
+        }
+    }
+    if !inserts.is_empty() {
+        let ids: Vec<Uuid> = inserts.iter().map(|m| m.id.0).collect();
+        let mut arrays = MemberArrays::default();
+        for m in &inserts {
+            arrays.push(m)?;
+        }
+        let done: Vec<Uuid> = arrays
+            .bind(sql::INSERT_MEMBERS)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| db_error(e, c))?
+            .iter()
+            .map(|r| r.try_get::<Uuid, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        if let Some(id) = absent(&ids, &done).first() {
+            return refuse(Conflict::Version {
+                entity: "member",
+                id: id.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+    if c.links.is_empty() {
+        return Ok(());
+    }
+    let mut hash = Vec::with_capacity(c.links.len());
+    let mut invitation = Vec::with_capacity(c.links.len());
+    let mut generation = Vec::with_capacity(c.links.len());
+    let mut issued_at = Vec::with_capacity(c.links.len());
+    for l in &c.links {
+        hash.push(l.hash.0);
+        invitation.push(l.invitation.0);
+        generation.push(int(l.generation)?);
+        issued_at.push(l.issued_at);
+    }
+    let inserted = sqlx::query(sql::INSERT_LINKS)
+        .bind(hash)
+        .bind(invitation)
+        .bind(generation)
+        .bind(issued_at)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?;
+    if inserted.len() != c.links.len() {
+        return refuse(Conflict::DuplicateLink);
+    }
+    Ok(())
+}
+
+/// Finishes claimed messages, each only under the lease it was claimed with (R7.3).
+async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+    if c.outbox_updates.is_empty() {
+        return Ok(());
+    }
+    let mut updates: Vec<&OutboxUpdate> = c.outbox_updates.iter().collect();
+    updates.sort_by_key(|u| u.id);
+    let n = updates.len();
+    let (mut id, mut outcome, mut at, mut due_at, mut text, mut lease) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for u in updates {
+        id.push(u.id.0);
+        lease.push(u.lease);
+        let (name, when, due, words) = match &u.outcome {
+            OutboxOutcome::Sent { at } => ("sent", Some(*at), None, None::<&str>),
+            OutboxOutcome::Retry { due_at, error } => {
+                ("retry", None, Some(*due_at), Some(error.as_str()))
+            }
+            OutboxOutcome::Dead { reason } => ("dead", None, None, Some(reason.as_str())),
+            OutboxOutcome::Dropped { reason } => ("dropped", None, None, Some(reason.as_str())),
+        };
+        outcome.push(name);
+        at.push(when);
+        due_at.push(due);
+        text.push(words);
+    }
+    let done: Vec<Uuid> = sqlx::query(sql::FINISH_MESSAGES)
+        .bind(&id)
+        .bind(outcome)
+        .bind(at)
+        .bind(due_at)
+        .bind(text)
+        .bind(lease)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?
+        .iter()
+        .map(|r| r.try_get::<Uuid, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    let done: HashSet<Uuid> = done.into_iter().collect();
+    if let Some(lost) = c.outbox_updates.iter().find(|u| !done.contains(&u.id.0)) {
+        return refuse(Conflict::LeaseLost(lost.id));
+    }
+    Ok(())
+}
+
+/// Reminder marks, inserted if absent (R8.2). Answers the outcome (skipped ones, in commit
+/// order) and the indexes of the marks that were inserted, whose messages and audit events
+/// are then written.
+async fn write_reminder_marks(
+    tx: &mut PgConnection,
+    c: &Commit,
+) -> Result<(CommitOutcome, Vec<usize>), StoreError> {
+    let mut outcome = CommitOutcome::default();
+    if c.reminders.is_empty() {
+        return Ok((outcome, Vec::new()));
+    }
+    let invitation: Vec<Uuid> = c.reminders.iter().map(|r| r.invitation.0).collect();
+    let day: Vec<NaiveDate> = c.reminders.iter().map(|r| r.day).collect();
+    let rows = sqlx::query(sql::INSERT_REMINDER_MARKS)
+        .bind(invitation)
+        .bind(day)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?;
+    let mut inserted: HashSet<(Uuid, NaiveDate)> = HashSet::with_capacity(rows.len());
+    for row in &rows {
+        inserted.insert((codec::uuid(row, "invitation_id")?, codec::day(row, "day")?));
+    }
+    // A mark inserted by this commit is taken by its first mention; later ones skip.
+    let mut reminded = Vec::with_capacity(inserted.len());
+    for (n, r) in c.reminders.iter().enumerate() {
+        if inserted.remove(&(r.invitation.0, r.day)) {
+            reminded.push(n);
+        } else {
+            outcome.reminders_skipped.push(r.invitation);
+        }
+    }
+    Ok((outcome, reminded))
+}
+
+#[derive(Default)]
+struct MessageArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    invitation: Vec<Uuid>,
+    kind: Vec<&'static str>,
+    link_generation: Vec<i64>,
+    reminder_day: Vec<Option<NaiveDate>>,
+    created_at: Vec<DateTime<Utc>>,
+    due_at: Vec<DateTime<Utc>>,
+    attempts: Vec<i64>,
+    last_error: Vec<Option<String>>,
+    state: Vec<&'static str>,
+    sent_at: Vec<Option<DateTime<Utc>>>,
+    state_reason: Vec<Option<String>>,
+    lease_token: Vec<Option<Uuid>>,
+    lease_until: Vec<Option<DateTime<Utc>>>,
+}
+
+impl MessageArrays {
+    fn push(&mut self, m: &OutboxMessage) -> Result<(), StoreError> {
+        self.id.push(m.id.0);
+        self.org.push(m.org.0);
+        self.invitation.push(m.invitation.0);
+        self.kind.push(kind_name(m.kind));
+        self.link_generation.push(int(m.link_generation)?);
+        self.reminder_day.push(m.reminder_day);
+        self.created_at.push(m.created_at);
+        self.due_at.push(m.due_at);
+        self.attempts.push(int(m.attempts)?);
+        self.last_error.push(m.last_error.clone());
+        let (state, sent_at, reason) = outbox_state(&m.state);
+        self.state.push(state);
+        self.sent_at.push(sent_at);
+        self.state_reason.push(reason.map(str::to_owned));
+        self.lease_token.push(m.lease.map(|l| l.token));
+        self.lease_until.push(m.lease.map(|l| l.until));
+        Ok(())
+    }
+}
+
+/// The commit's messages and those of its newly inserted reminder marks, in one statement.
+async fn write_messages(
+    tx: &mut PgConnection,
+    c: &Commit,
+    reminded: &[usize],
+) -> Result<(), StoreError> {
+    if c.outbox.is_empty() && reminded.is_empty() {
+        return Ok(());
+    }
+    let mut a = MessageArrays::default();
+    for m in &c.outbox {
+        a.push(m)?;
+    }
+    for n in reminded {
+        a.push(&c.reminders[*n].message)?;
+    }
+    let wanted = a.id.clone();
+    let done: Vec<Uuid> = sqlx::query(sql::INSERT_MESSAGES)
+        .bind(a.id)
+        .bind(a.org)
+        .bind(a.invitation)
+        .bind(a.kind)
+        .bind(a.link_generation)
+        .bind(a.reminder_day)
+        .bind(a.created_at)
+        .bind(a.due_at)
+        .bind(a.attempts)
+        .bind(a.last_error)
+        .bind(a.state)
+        .bind(a.sent_at)
+        .bind(a.state_reason)
+        .bind(a.lease_token)
+        .bind(a.lease_until)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?
+        .iter()
+        .map(|r| r.try_get::<Uuid, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)?;
+    if let Some(id) = absent(&wanted, &done).first() {
+        return refuse(Conflict::Version {
+            entity: "message",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The audit events of the inserted reminder marks, then the commit's own, in order.
+async fn write_audit(
+    tx: &mut PgConnection,
+    c: &Commit,
+    reminded: &[usize],
+) -> Result<(), StoreError> {
+    let events: Vec<&AuditEvent> = reminded
+        .iter()
+        .map(|n| &c.reminders[*n].audit)
+        .chain(c.audit.iter())
+        .collect();
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len();
+    let mut id = Vec::with_capacity(n);
+    let mut org = Vec::with_capacity(n);
+    let mut invitation: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut at = Vec::with_capacity(n);
+    let mut kind = Vec::with_capacity(n);
+    let mut action = Vec::with_capacity(n);
+    let mut actor = Vec::with_capacity(n);
+    let mut before: Vec<Option<&str>> = Vec::with_capacity(n);
+    let mut after: Vec<Option<&str>> = Vec::with_capacity(n);
+    for e in events {
+        id.push(e.id.0);
+        org.push(e.org.0);
+        invitation.push(e.invitation.map(|i: InvitationId| i.0));
+        at.push(e.at);
+        let a = to_json_text(&e.action)?;
+        kind.push(codec::audit_kind(&a)?);
+        action.push(a);
+        actor.push(to_json_text(&e.actor)?);
+        before.push(e.before.map(status_name));
+        after.push(e.after.map(status_name));
+    }
+    sqlx::query(sql::INSERT_AUDIT)
+        .bind(id)
+        .bind(org)
+        .bind(invitation)
+        .bind(at)
+        .bind(kind)
+        .bind(action)
+        .bind(actor)
+        .bind(before)
+        .bind(after)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?;
+    Ok(())
+}

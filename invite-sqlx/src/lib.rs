@@ -1,0 +1,467 @@
+//! PostgreSQL store for [`invite_core`]: the same [`Store`] as `MemoryStore`, shared by many
+//! application instances and correct under their concurrency.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use invite_core::{InvitationService, SystemClock};
+//! use invite_sqlx::PgStore;
+//!
+//! let url = std::env::var("DATABASE_URL")?;
+//! let pool = sqlx::postgres::PgPoolOptions::new().connect(&url).await?;
+//! let store = PgStore::new(pool);
+//! store.migrate().await?; // applies the embedded migrations, once per database
+//! let service = InvitationService::new(store, SystemClock);
+//! # let _ = service; Ok(()) }
+//! ```
+//!
+//! How the rules hold on a shared database:
+//! - **Atomic decisions.** Every [`Commit`] is one transaction; any conflict rolls it back.
+//!   Updates carry the version they were read at (`UPDATE ... WHERE id = $1 AND version =
+//!   $2`), so a stale decision is refused and the service decides again.
+//! - **One open invitation per address** (R2.7) is a partial unique index; concurrent invites
+//!   of one address give one invitation, whatever the timing.
+//! - **Seats** (R3.4): a commit that needs seats locks its organization's row
+//!   (`SELECT ... FOR NO KEY UPDATE`) and counts them in the next statement, so racing signups
+//!   count one after the other and used seats never pass the limit.
+//! - **Outbox** (R7.3): [`Store::claim_due`] claims with `FOR UPDATE SKIP LOCKED` and a
+//!   lease; finishing a message checks the lease token, so a worker whose lease ran out and
+//!   was taken over cannot overwrite the new holder's outcome.
+//! - **Reminders** (R8.2): one mark per invitation and local day, a primary key; marks are
+//!   inserted with `ON CONFLICT DO NOTHING`, and a reminder's message and audit event are
+//!   written only with a new mark.
+//! - **Bulk writes** (R2.9): a commit writes each table with one statement over `UNNEST`ed
+//!   arrays, so inviting N addresses costs a fixed number of round trips.
+//!
+//! All SQL is static: the schema in `migrations/`, the statements as constants. Queries are
+//! checked against the migrated schema by this crate's tests, not at compile time, so the
+//! crate builds with no database and no `.sqlx/` data.
+
+#![forbid(unsafe_code)]
+
+mod codec;
+mod commit;
+mod sql;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+use codec::backend;
+use invite_core::audit::AuditEvent;
+use invite_core::dashboard::{
+    Dashboard, DayActivity, ListQuery, Page, Row, SortKey, SortOrder, TabCounts,
+};
+use invite_core::outbox::{ClaimedMessage, OutboxMessage};
+use invite_core::store::{Commit, CommitOutcome, ReminderQuery, Store, StoreError};
+use invite_core::token::{LinkRecord, TokenHash};
+use invite_core::{
+    Invitation, InvitationId, Member, MemberId, MessageId, OrgId, Organization, Seats, UserRef,
+};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row as _};
+use std::collections::{HashMap, HashSet};
+
+/// The schema's migrations, embedded at compile time from `migrations/`. Apply them with
+/// [`PgStore::migrate`], or run them with your own migration set-up; `#[sqlx::test]` takes
+/// it as `migrator = "invite_sqlx::MIGRATOR"`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// Every statement the store runs, by name: for tools and tests that check them against a
+/// database (prepare, `EXPLAIN`).
+pub const STATEMENTS: &[(&str, &str)] = sql::ALL;
+
+/// The PostgreSQL [`Store`]. Cheap to clone: it holds a connection pool.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// A store on `pool`. The schema must have been migrated ([`PgStore::migrate`]).
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies the embedded migrations that have not been applied yet. Safe to call from
+    /// several instances at start-up: sqlx serializes migrations with an advisory lock.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    async fn invitations(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(codec::invitation).collect()
+    }
+}
+
+fn limit_of(n: u32) -> i64 {
+    i64::from(n)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        match commit::apply(&mut tx, &commit).await {
+            Ok(outcome) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| commit::db_error(e, &commit))?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                // Dropping the transaction would roll it back too, but only once the
+                // connection is used again; roll back now and release the locks.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+        let row = sqlx::query(sql::ORGANIZATION)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::organization).transpose()
+    }
+
+    async fn organizations_with_reminders(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<Organization>, StoreError> {
+        let q = match after {
+            None => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_FIRST).bind(limit_of(limit)),
+            Some(after) => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_AFTER)
+                .bind(after.0)
+                .bind(limit_of(limit)),
+        };
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(codec::organization).collect()
+    }
+
+    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
+        let row = sqlx::query(sql::INVITATION)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::invitation).transpose()
+    }
+
+    async fn open_invitations(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        if address_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sql::OPEN_INVITATIONS)
+            .bind(org.0)
+            .bind(address_keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut by_key: HashMap<String, Invitation> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_key.insert(codec::text(row, "address_key")?, codec::invitation(row)?);
+        }
+        // In the order of the keys asked for, each invitation once, as MemoryStore answers.
+        let mut seen = HashSet::new();
+        Ok(address_keys
+            .iter()
+            .filter_map(|k| by_key.get(k))
+            .filter(|i| seen.insert(i.id))
+            .cloned()
+            .collect())
+    }
+
+    async fn invitations_for_users(
+        &self,
+        org: OrgId,
+        users: &[UserRef],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let refs: Vec<&str> = users.iter().map(UserRef::as_str).collect();
+        self.invitations(
+            sqlx::query(sql::INVITATIONS_FOR_USERS)
+                .bind(org.0)
+                .bind(refs),
+        )
+        .await
+    }
+
+    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
+        let row = sqlx::query(sql::LINK)
+            .bind(hash.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::link).transpose()
+    }
+
+    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        let row = sqlx::query(sql::MEMBER)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::member).transpose()
+    }
+
+    async fn active_members(
+        &self,
+        org: OrgId,
+        contact_keys: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
+        if contact_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sql::ACTIVE_MEMBERS)
+            .bind(org.0)
+            .bind(contact_keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut members = Vec::with_capacity(rows.len());
+        for (n, row) in rows.iter().enumerate() {
+            let email: Option<String> = row.try_get("email_key").map_err(backend)?;
+            let phone: Option<String> = row.try_get("phone").map_err(backend)?;
+            for key in email.into_iter().chain(phone) {
+                by_key.insert(key, n);
+            }
+            members.push(codec::member(row)?);
+        }
+        let mut seen = HashSet::new();
+        Ok(contact_keys
+            .iter()
+            .filter_map(|k| by_key.get(k))
+            .filter(|n| seen.insert(**n))
+            .map(|n| members[*n].clone())
+            .collect())
+    }
+
+    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
+        let row = sqlx::query(sql::SEATS)
+            .bind(org.0)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => commit::seats_from_row(&row),
+            None => Ok(Seats::new(0, 0)),
+        }
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(sql::CLAIM_DUE)
+            .bind(now)
+            .bind(now + lease)
+            .bind(limit_of(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                let message = codec::message(row)?;
+                let lease = message
+                    .lease
+                    .ok_or_else(|| backend("a claimed message has no lease"))?;
+                Ok(ClaimedMessage { message, lease })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        claimed.sort_by_key(|c| (c.message.due_at, c.message.id));
+        Ok(claimed)
+    }
+
+    async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
+        let row = sqlx::query(sql::MESSAGE)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::message).transpose()
+    }
+
+    async fn reminder_candidates(
+        &self,
+        query: &ReminderQuery,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let statement = match query.after {
+            None => sql::REMINDER_CANDIDATES_FIRST,
+            Some(_) => sql::REMINDER_CANDIDATES_AFTER,
+        };
+        let q = sqlx::query(statement)
+            .bind(query.org.0)
+            .bind(limit_of(query.limit))
+            .bind(query.now)
+            .bind(query.cutoff)
+            .bind(query.day);
+        let q = match query.after {
+            Some(after) => q.bind(after.0),
+            None => q,
+        };
+        self.invitations(q).await
+    }
+
+    async fn dashboard(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dashboard>, StoreError> {
+        let row = sqlx::query(sql::DASHBOARD)
+            .bind(org.0)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let counts = TabCounts {
+            all: codec::count(&row, "listed")?,
+            pending: codec::count(&row, "pending")?,
+            never_used: codec::count(&row, "never_used")?,
+            expired_or_failed: codec::count(&row, "expired_or_failed")?,
+            completed: codec::count(&row, "completed")?,
+            invited_by_email: codec::count(&row, "by_email")?,
+            invited_by_sms: codec::count(&row, "by_sms")?,
+        };
+        // Live invitations are exactly the Pending tab (Queued + Pending).
+        let reserved = match codec::is_reserve_on_invite(&codec::text(&row, "seat_policy")?) {
+            true => counts.pending,
+            false => 0,
+        };
+        let used = codec::count(&row, "members")? + reserved;
+        Ok(Some(Dashboard {
+            org,
+            counts,
+            seats: Seats::new(
+                codec::limit(&row, "seat_limit")?,
+                u32::try_from(used).unwrap_or(u32::MAX),
+            ),
+            reminders_enabled: codec::flag(&row, "reminders_enabled")?,
+        }))
+    }
+
+    async fn list(
+        &self,
+        org: OrgId,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError> {
+        let statement = match (query.sort, query.order, query.after.is_some()) {
+            (SortKey::LastInvited, SortOrder::NewestFirst, false) => sql::LIST_INVITED_DESC_FIRST,
+            (SortKey::LastInvited, SortOrder::NewestFirst, true) => sql::LIST_INVITED_DESC_AFTER,
+            (SortKey::LastInvited, SortOrder::OldestFirst, false) => sql::LIST_INVITED_ASC_FIRST,
+            (SortKey::LastInvited, SortOrder::OldestFirst, true) => sql::LIST_INVITED_ASC_AFTER,
+            (SortKey::SignedUp, SortOrder::NewestFirst, false) => sql::LIST_SIGNED_UP_DESC_FIRST,
+            (SortKey::SignedUp, SortOrder::NewestFirst, true) => sql::LIST_SIGNED_UP_DESC_AFTER,
+            (SortKey::SignedUp, SortOrder::OldestFirst, false) => sql::LIST_SIGNED_UP_ASC_FIRST,
+            (SortKey::SignedUp, SortOrder::OldestFirst, true) => sql::LIST_SIGNED_UP_ASC_AFTER,
+        };
+        // The search as ListQuery::matches_search reads it: trimmed, lower-cased, and none
+        // when empty.
+        let search = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+        let limit = query.limit as usize;
+        let mut rows = self
+            .invitations(
+                sqlx::query(statement)
+                    .bind(org.0)
+                    .bind(codec::tab_name(query.tab))
+                    .bind(now)
+                    .bind(search)
+                    .bind(query.after.and_then(|c| c.key))
+                    .bind(query.after.map(|c| c.id.0))
+                    .bind(i64::from(query.limit) + 1),
+            )
+            .await?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = match has_more {
+            true => rows.last().map(|i| query.cursor_at(i)),
+            false => None,
+        };
+        Ok(Page {
+            rows: rows.into_iter().map(|i| Row::at(i, now)).collect(),
+            next,
+        })
+    }
+
+    async fn daily_activity(
+        &self,
+        org: OrgId,
+        from: NaiveDate,
+        to: NaiveDate,
+        tz: Tz,
+    ) -> Result<Vec<DayActivity>, StoreError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        // A UTC window that holds every instant of the local days whatever the offset
+        // (offsets stay within a day); the local date decides inside it.
+        let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::days(2);
+        let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::days(3);
+        let rows = sqlx::query(sql::DAILY_ACTIVITY)
+            .bind(org.0)
+            .bind(from)
+            .bind(to)
+            .bind(tz.name())
+            .bind(start)
+            .bind(end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|row: &PgRow| {
+                Ok(DayActivity {
+                    day: codec::day(row, "day")?,
+                    invitations_sent: codec::count(row, "sent")?,
+                    signups: codec::count(row, "signups")?,
+                    first_logins: codec::count(row, "first_logins")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_trail(
+        &self,
+        org: OrgId,
+        invitation: Option<InvitationId>,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let q = match invitation {
+            None => sqlx::query(sql::AUDIT_OF_ORG).bind(org.0),
+            Some(inv) => sqlx::query(sql::AUDIT_OF_INVITATION)
+                .bind(org.0)
+                .bind(inv.0),
+        };
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(codec::audit_event).collect()
+    }
+}

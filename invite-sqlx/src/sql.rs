@@ -1,0 +1,543 @@
+//! Every statement the store runs, as static strings. Nothing is built at run time: the
+//! variants a query needs (sort direction, with or without a keyset position) are separate
+//! constants, so each keeps a plan that uses its index.
+//!
+//! Multi-row writes take one array per column and `UNNEST` them, so a commit of N records
+//! costs one round trip per table, not one per record.
+
+/// The invitation columns, in the order `rows::invitation` reads them.
+macro_rules! invitation_columns {
+    () => {
+        "i.id, i.org_id, i.channel, i.contact, i.access, i.user_ref, i.sender, i.created_at, \
+         i.last_invited_at, i.send_count, i.last_sent_at, i.expires_at, i.awaiting_delivery, \
+         i.link_generation, i.failure, i.signed_up_at, i.member_id, i.first_login_at, \
+         i.completed_at, i.completed_by, i.last_follow_up_at, i.closed_at, i.close_reason, \
+         i.version"
+    };
+}
+
+/// The organization columns, in the order `rows::organization` reads them.
+macro_rules! organization_columns {
+    () => {
+        "o.id, o.name, o.kind, o.msp_id, o.settings, o.version"
+    };
+}
+
+/// The member columns, in the order `rows::member` reads them.
+macro_rules! member_columns {
+    () => {
+        "m.id, m.org_id, m.contact, m.user_ref, m.access, m.invitation_id, m.joined_at, \
+         m.removed_at, m.version"
+    };
+}
+
+/// The outbox columns, in the order `rows::message` reads them.
+macro_rules! outbox_columns {
+    () => {
+        "o.id, o.org_id, o.invitation_id, o.kind, o.link_generation, o.reminder_day, \
+         o.created_at, o.due_at, o.attempts, o.last_error, o.state, o.sent_at, o.state_reason, \
+         o.lease_token, o.lease_until"
+    };
+}
+
+/// The status of invitation `i` at `$at` (R4), for rows known not to be closed.
+macro_rules! open_status {
+    ($at:literal) => {
+        concat!(
+            "invitation_status(NULL, i.signed_up_at, i.completed_at, i.failed, \
+             i.awaiting_delivery, i.expires_at, ",
+            $at,
+            ")"
+        )
+    };
+}
+
+// ------------------------------------------------------------------ reads
+
+pub(crate) const ORGANIZATION: &str = concat!(
+    "SELECT ",
+    organization_columns!(),
+    " FROM organizations o WHERE o.id = $1"
+);
+
+pub(crate) const ORGANIZATIONS_WITH_REMINDERS_FIRST: &str = concat!(
+    "SELECT ",
+    organization_columns!(),
+    " FROM organizations o WHERE o.reminders_enabled ORDER BY o.id LIMIT $1"
+);
+
+pub(crate) const ORGANIZATIONS_WITH_REMINDERS_AFTER: &str = concat!(
+    "SELECT ",
+    organization_columns!(),
+    " FROM organizations o WHERE o.reminders_enabled AND o.id > $1 ORDER BY o.id LIMIT $2"
+);
+
+pub(crate) const INVITATION: &str = concat!(
+    "SELECT ",
+    invitation_columns!(),
+    " FROM invitations i WHERE i.id = $1"
+);
+
+pub(crate) const OPEN_INVITATIONS: &str = concat!(
+    "SELECT ",
+    invitation_columns!(),
+    ", i.address_key FROM invitations i \
+     WHERE i.org_id = $1 AND i.address_key = ANY($2) \
+       AND i.closed_at IS NULL AND i.signed_up_at IS NULL"
+);
+
+pub(crate) const INVITATIONS_FOR_USERS: &str = concat!(
+    "SELECT ",
+    invitation_columns!(),
+    " FROM invitations i WHERE i.org_id = $1 AND i.user_ref = ANY($2) ORDER BY i.id"
+);
+
+pub(crate) const LINK: &str =
+    "SELECT hash, invitation_id, generation, issued_at FROM links WHERE hash = $1";
+
+pub(crate) const MEMBER: &str = concat!(
+    "SELECT ",
+    member_columns!(),
+    " FROM members m WHERE m.id = $1"
+);
+
+pub(crate) const ACTIVE_MEMBERS: &str = concat!(
+    "SELECT ",
+    member_columns!(),
+    ", m.email_key, m.phone FROM members m \
+     WHERE m.org_id = $1 AND m.removed_at IS NULL \
+       AND (m.email_key = ANY($2) OR m.phone = ANY($2))"
+);
+
+/// Seats of `$1` at `$2` (R3.1, R3.5): the limit, the policy, active members and live
+/// invitations. Live is the rule of `Invitation::reserves_seat_at`: open, not failed, and
+/// awaiting delivery or not yet expired.
+pub(crate) const SEATS: &str = "\
+    SELECT o.seat_limit, o.seat_policy, \
+        (SELECT count(*) FROM members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members, \
+        CASE WHEN o.seat_policy = 'reserve_on_invite' THEN \
+            (SELECT count(*) FROM invitations i \
+             WHERE i.org_id = o.id AND i.closed_at IS NULL AND i.signed_up_at IS NULL \
+               AND NOT i.failed \
+               AND (i.awaiting_delivery OR i.expires_at IS NULL OR i.expires_at > $2)) \
+        ELSE 0 END AS reserved \
+    FROM organizations o WHERE o.id = $1";
+
+/// The seat lock (R3.4): every commit that needs seats takes it before counting them, so
+/// concurrent claims on one organization's seats run one after the other. `FOR NO KEY
+/// UPDATE` rather than `FOR UPDATE`: it excludes every other seat lock (and organization
+/// update) just the same, but not the `KEY SHARE` locks foreign-key checks take, so a commit
+/// that holds an invitation's row and inserts an audit event referencing the organization
+/// never deadlocks against a seat-checked commit waiting for that invitation.
+pub(crate) const LOCK_ORGANIZATION: &str =
+    "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE";
+
+pub(crate) const MESSAGE: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM outbox o WHERE o.id = $1"
+);
+
+/// Claims (R7.3): the due, unleased pending messages, oldest due first, skipping rows another
+/// claimer holds locked; each gets a fresh lease token and one more attempt.
+pub(crate) const CLAIM_DUE: &str = concat!(
+    "WITH due AS ( \
+        SELECT id FROM outbox \
+        WHERE state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) \
+        ORDER BY due_at, id \
+        LIMIT $3 \
+        FOR UPDATE SKIP LOCKED) \
+     UPDATE outbox o SET lease_token = gen_random_uuid(), lease_until = $2, \
+        attempts = o.attempts + 1 \
+     FROM due WHERE o.id = due.id \
+     RETURNING ",
+    outbox_columns!()
+);
+
+/// Reminder candidates (R8.1), after the invitation filter of `reminders::eligible`:
+/// Pending at `$3` and last delivered before `$4`, or Never Used and signed up before `$4`;
+/// without a mark for day `$5`.
+macro_rules! reminder_candidates {
+    ($after:literal, $limit:literal) => {
+        concat!(
+            "SELECT ",
+            invitation_columns!(),
+            " FROM invitations i \
+             WHERE i.org_id = $1 AND i.closed_at IS NULL AND i.completed_at IS NULL",
+            $after,
+            " AND ((i.signed_up_at IS NULL AND ",
+            open_status!("$3"),
+            " = 'pending' AND i.last_sent_at < $4) \
+               OR (i.signed_up_at IS NOT NULL AND i.signed_up_at < $4)) \
+             AND NOT EXISTS (SELECT 1 FROM reminder_marks r \
+                             WHERE r.invitation_id = i.id AND r.day = $5) \
+             ORDER BY i.id LIMIT ",
+            $limit
+        )
+    };
+}
+
+pub(crate) const REMINDER_CANDIDATES_FIRST: &str = reminder_candidates!("", "$2");
+pub(crate) const REMINDER_CANDIDATES_AFTER: &str = reminder_candidates!(" AND i.id > $6", "$2");
+
+/// The dashboard (R9.1) in one statement: counts per tab and channel from one index-only
+/// scan of the organization's listed invitations (grouped by status and channel first, so
+/// the status is computed once per row), active members, the limit, the policy and the
+/// reminder switch. Live invitations (for ReserveOnInvite seats) are the Pending tab.
+pub(crate) const DASHBOARD: &str = concat!(
+    "SELECT o.seat_limit, o.seat_policy, o.reminders_enabled, \
+        c.listed, c.pending, c.never_used, c.expired_or_failed, c.completed, \
+        c.by_email, c.by_sms, \
+        (SELECT count(*) FROM members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members \
+     FROM organizations o \
+     CROSS JOIN LATERAL ( \
+        SELECT COALESCE(sum(g.n), 0)::bigint AS listed, \
+            COALESCE(sum(g.n) FILTER (WHERE g.status IN ('queued', 'pending')), 0)::bigint \
+                AS pending, \
+            COALESCE(sum(g.n) FILTER (WHERE g.status = 'never_used'), 0)::bigint AS never_used, \
+            COALESCE(sum(g.n) FILTER (WHERE g.status IN ('expired', 'failed')), 0)::bigint \
+                AS expired_or_failed, \
+            COALESCE(sum(g.n) FILTER (WHERE g.status = 'completed'), 0)::bigint AS completed, \
+            COALESCE(sum(g.n) FILTER (WHERE g.channel = 'email'), 0)::bigint AS by_email, \
+            COALESCE(sum(g.n) FILTER (WHERE g.channel = 'sms'), 0)::bigint AS by_sms \
+        FROM (SELECT ",
+    open_status!("$2"),
+    " AS status, i.channel, count(*) AS n FROM invitations i \
+              WHERE i.org_id = o.id AND i.closed_at IS NULL GROUP BY 1, 2) g) c \
+     WHERE o.id = $1"
+);
+
+/// One list page (R9.2): `$1` organization, `$2` tab, `$3` instant, `$4` lower-cased search
+/// text or NULL, `$5`/`$6` keyset position (sort value, id), `$7` rows to fetch.
+macro_rules! list_page {
+    ($key:literal, $cmp:expr, $order:literal) => {
+        concat!(
+            "SELECT ",
+            invitation_columns!(),
+            " FROM invitations i \
+             WHERE i.org_id = $1 AND i.closed_at IS NULL \
+               AND invitation_in_tab($2, ",
+            open_status!("$3"),
+            ") AND ($4::text IS NULL \
+                    OR strpos(COALESCE(i.email_key, ''), $4) > 0 \
+                    OR strpos(COALESCE(i.phone, ''), $4) > 0)",
+            $cmp,
+            " ORDER BY ",
+            $key,
+            " ",
+            $order,
+            ", i.id ",
+            $order,
+            " LIMIT $7"
+        )
+    };
+}
+
+/// A missing sort value in a keyset position sorts before every date, as `None < Some`.
+macro_rules! after_cursor {
+    ($key:literal, $op:literal) => {
+        concat!(
+            " AND (",
+            $key,
+            ", i.id) ",
+            $op,
+            " (COALESCE($5, '-infinity'::timestamptz), $6)"
+        )
+    };
+}
+
+/// Without a keyset position the statements keep `$5` and `$6` unused but typed, so every
+/// variant binds the same parameters.
+macro_rules! no_cursor {
+    () => {
+        " AND ($5::timestamptz IS NULL OR true) AND ($6::uuid IS NULL OR true)"
+    };
+}
+
+pub(crate) const LIST_INVITED_DESC_FIRST: &str =
+    list_page!("i.last_invited_at", no_cursor!(), "DESC");
+pub(crate) const LIST_INVITED_DESC_AFTER: &str = list_page!(
+    "i.last_invited_at",
+    after_cursor!("i.last_invited_at", "<"),
+    "DESC"
+);
+pub(crate) const LIST_INVITED_ASC_FIRST: &str =
+    list_page!("i.last_invited_at", no_cursor!(), "ASC");
+pub(crate) const LIST_INVITED_ASC_AFTER: &str = list_page!(
+    "i.last_invited_at",
+    after_cursor!("i.last_invited_at", ">"),
+    "ASC"
+);
+pub(crate) const LIST_SIGNED_UP_DESC_FIRST: &str = list_page!(
+    "COALESCE(i.signed_up_at, '-infinity'::timestamptz)",
+    no_cursor!(),
+    "DESC"
+);
+pub(crate) const LIST_SIGNED_UP_DESC_AFTER: &str = list_page!(
+    "COALESCE(i.signed_up_at, '-infinity'::timestamptz)",
+    after_cursor!("COALESCE(i.signed_up_at, '-infinity'::timestamptz)", "<"),
+    "DESC"
+);
+pub(crate) const LIST_SIGNED_UP_ASC_FIRST: &str = list_page!(
+    "COALESCE(i.signed_up_at, '-infinity'::timestamptz)",
+    no_cursor!(),
+    "ASC"
+);
+pub(crate) const LIST_SIGNED_UP_ASC_AFTER: &str = list_page!(
+    "COALESCE(i.signed_up_at, '-infinity'::timestamptz)",
+    after_cursor!("COALESCE(i.signed_up_at, '-infinity'::timestamptz)", ">"),
+    "ASC"
+);
+
+/// Deliveries, signups and first logins per local day of time zone `$4` for days
+/// `$2..=$3`, from audit events between `$5` and `$6` (a UTC range a little wider than the
+/// local days, so the index bounds the scan and the local date decides).
+pub(crate) const DAILY_ACTIVITY: &str = "\
+    WITH counts AS ( \
+        SELECT (e.at AT TIME ZONE $4)::date AS day, \
+            count(*) FILTER (WHERE e.kind = 'Delivered') AS sent, \
+            count(*) FILTER (WHERE e.kind = 'SignedUp') AS signups, \
+            count(*) FILTER (WHERE e.kind = 'FirstLogin') AS first_logins \
+        FROM audit_events e \
+        WHERE e.org_id = $1 AND e.at >= $5 AND e.at < $6 \
+          AND e.kind IN ('Delivered', 'SignedUp', 'FirstLogin') \
+        GROUP BY 1) \
+    SELECT d.day, COALESCE(c.sent, 0) AS sent, COALESCE(c.signups, 0) AS signups, \
+        COALESCE(c.first_logins, 0) AS first_logins \
+    FROM (SELECT g::date AS day FROM generate_series($2::date, $3::date, interval '1 day') g) d \
+    LEFT JOIN counts c ON c.day = d.day \
+    ORDER BY d.day";
+
+macro_rules! audit_columns {
+    () => {
+        "e.id, e.org_id, e.invitation_id, e.actor, e.at, e.action, e.before_status, e.after_status"
+    };
+}
+
+pub(crate) const AUDIT_OF_ORG: &str = concat!(
+    "SELECT ",
+    audit_columns!(),
+    " FROM audit_events e WHERE e.org_id = $1 ORDER BY e.seq"
+);
+
+pub(crate) const AUDIT_OF_INVITATION: &str = concat!(
+    "SELECT ",
+    audit_columns!(),
+    " FROM audit_events e WHERE e.invitation_id = $2 AND e.org_id = $1 ORDER BY e.seq"
+);
+
+// ------------------------------------------------------------------ commit
+
+pub(crate) const INSERT_ORGANIZATION: &str = "\
+    INSERT INTO organizations \
+        (id, name, kind, msp_id, seat_limit, seat_policy, reminders_enabled, settings, version) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) \
+    ON CONFLICT (id) DO NOTHING";
+
+pub(crate) const UPDATE_ORGANIZATION: &str = "\
+    UPDATE organizations SET name = $2, kind = $3, msp_id = $4, seat_limit = $5, \
+        seat_policy = $6, reminders_enabled = $7, settings = $8, version = version + 1 \
+    WHERE id = $1 AND version = $9";
+
+pub(crate) const ORGANIZATION_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)";
+
+/// The arrays of an invitation batch, `$1` to `$27`, one per column. JSONB values travel as
+/// text and are cast per row: the client writes each value's JSON once, straight from the
+/// record, and the server parses it once.
+macro_rules! invitation_batch {
+    () => {
+        "UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], \
+            $12::timestamptz[], $13::int8[], $14::timestamptz[], $15::timestamptz[], \
+            $16::bool[], $17::int8[], $18::text[], $19::timestamptz[], $20::uuid[], \
+            $21::timestamptz[], $22::timestamptz[], $23::text[], $24::timestamptz[], \
+            $25::timestamptz[], $26::text[], $27::int8[]) \
+         AS u(id, org_id, channel, address_key, email_key, phone, contact, access, user_ref, \
+            sender, created_at, last_invited_at, send_count, last_sent_at, expires_at, \
+            awaiting_delivery, link_generation, failure, signed_up_at, member_id, \
+            first_login_at, completed_at, completed_by, last_follow_up_at, closed_at, \
+            close_reason, version)"
+    };
+}
+
+/// New invitations. A plain `INSERT` (cheaper than `ON CONFLICT` with two unique indexes to
+/// probe): an existing id or an open invitation to the address fails it with a unique
+/// violation, which the store catches by constraint name inside a savepoint and explains
+/// with `INVITATION_INSERT_CONFLICTS`.
+pub(crate) const INSERT_INVITATIONS: &str = concat!(
+    "INSERT INTO invitations (id, org_id, channel, address_key, email_key, phone, contact, \
+        access, user_ref, sender, created_at, last_invited_at, send_count, last_sent_at, \
+        expires_at, awaiting_delivery, link_generation, failure, signed_up_at, member_id, \
+        first_login_at, completed_at, completed_by, last_follow_up_at, closed_at, \
+        close_reason, version) \
+     SELECT u.id, u.org_id, u.channel, u.address_key, u.email_key, u.phone, \
+        u.contact::jsonb, u.access::jsonb, u.user_ref, u.sender::jsonb, u.created_at, \
+        u.last_invited_at, u.send_count, u.last_sent_at, u.expires_at, u.awaiting_delivery, \
+        u.link_generation, u.failure::jsonb, u.signed_up_at, u.member_id, u.first_login_at, \
+        u.completed_at, u.completed_by, u.last_follow_up_at, u.closed_at, \
+        u.close_reason::jsonb, u.version FROM ",
+    invitation_batch!()
+);
+
+/// Why an invitation insert broke a unique rule: of the ids `$1`, those that exist, and of
+/// the open (organization `$2`, address `$3`) pairs, those another open invitation holds.
+pub(crate) const INVITATION_INSERT_CONFLICTS: &str = "\
+    SELECT 'id' AS what, i.id::text AS value FROM invitations i WHERE i.id = ANY($1) \
+    UNION ALL \
+    SELECT 'address', i.address_key FROM invitations i \
+    JOIN UNNEST($2::uuid[], $3::text[]) AS k(org_id, address_key) \
+      ON i.org_id = k.org_id AND i.address_key = k.address_key \
+    WHERE i.closed_at IS NULL AND i.signed_up_at IS NULL";
+
+pub(crate) const SAVEPOINT_INVITATIONS: &str = "SAVEPOINT invitation_inserts";
+pub(crate) const ROLLBACK_TO_INVITATIONS: &str = "ROLLBACK TO SAVEPOINT invitation_inserts";
+
+/// Changed invitations, each only at the version it was read at; the version goes up by one.
+pub(crate) const UPDATE_INVITATIONS: &str = concat!(
+    "UPDATE invitations i SET org_id = u.org_id, channel = u.channel, \
+        address_key = u.address_key, email_key = u.email_key, phone = u.phone, \
+        contact = u.contact::jsonb, access = u.access::jsonb, user_ref = u.user_ref, \
+        sender = u.sender::jsonb, \
+        created_at = u.created_at, last_invited_at = u.last_invited_at, \
+        send_count = u.send_count, last_sent_at = u.last_sent_at, expires_at = u.expires_at, \
+        awaiting_delivery = u.awaiting_delivery, link_generation = u.link_generation, \
+        failure = u.failure::jsonb, signed_up_at = u.signed_up_at, member_id = u.member_id, \
+        first_login_at = u.first_login_at, completed_at = u.completed_at, \
+        completed_by = u.completed_by, last_follow_up_at = u.last_follow_up_at, \
+        closed_at = u.closed_at, close_reason = u.close_reason::jsonb, \
+        version = i.version + 1 \
+     FROM ",
+    invitation_batch!(),
+    " WHERE i.id = u.id AND i.version = u.version RETURNING i.id"
+);
+
+pub(crate) const EXISTING_INVITATIONS: &str = "SELECT id FROM invitations WHERE id = ANY($1)";
+
+macro_rules! member_batch {
+    () => {
+        "UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+            $7::text[], $8::uuid[], $9::timestamptz[], $10::timestamptz[], $11::int8[]) \
+         AS u(id, org_id, email_key, phone, contact, user_ref, access, invitation_id, \
+            joined_at, removed_at, version)"
+    };
+}
+
+pub(crate) const INSERT_MEMBERS: &str = concat!(
+    "INSERT INTO members (id, org_id, email_key, phone, contact, user_ref, access, \
+        invitation_id, joined_at, removed_at, version) \
+     SELECT u.id, u.org_id, u.email_key, u.phone, u.contact::jsonb, u.user_ref, \
+        u.access::jsonb, u.invitation_id, u.joined_at, u.removed_at, u.version FROM ",
+    member_batch!(),
+    " ON CONFLICT DO NOTHING RETURNING id"
+);
+
+pub(crate) const UPDATE_MEMBERS: &str = concat!(
+    "UPDATE members m SET org_id = u.org_id, email_key = u.email_key, phone = u.phone, \
+        contact = u.contact::jsonb, user_ref = u.user_ref, access = u.access::jsonb, \
+        invitation_id = u.invitation_id, joined_at = u.joined_at, removed_at = u.removed_at, \
+        version = m.version + 1 \
+     FROM ",
+    member_batch!(),
+    " WHERE m.id = u.id AND m.version = u.version RETURNING m.id"
+);
+
+pub(crate) const EXISTING_MEMBERS: &str = "SELECT id FROM members WHERE id = ANY($1)";
+
+pub(crate) const INSERT_LINKS: &str = "\
+    INSERT INTO links (hash, invitation_id, generation, issued_at) \
+    SELECT * FROM UNNEST($1::bytea[], $2::uuid[], $3::int8[], $4::timestamptz[]) \
+    ON CONFLICT DO NOTHING RETURNING hash";
+
+/// Finishes claimed messages (R7.3): only where the lease token still matches. `$2` is the
+/// outcome: 'sent' (at `$3`), 'retry' (due `$4`, error `$5`), 'dead' or 'dropped' (`$5`).
+pub(crate) const FINISH_MESSAGES: &str = "\
+    UPDATE outbox o SET \
+        state = CASE u.outcome WHEN 'retry' THEN o.state ELSE u.outcome END, \
+        sent_at = CASE u.outcome WHEN 'sent' THEN u.at WHEN 'retry' THEN o.sent_at ELSE NULL END, \
+        state_reason = CASE WHEN u.outcome IN ('dead', 'dropped') THEN u.text \
+            WHEN u.outcome = 'retry' THEN o.state_reason ELSE NULL END, \
+        due_at = CASE u.outcome WHEN 'retry' THEN u.due_at ELSE o.due_at END, \
+        last_error = CASE u.outcome WHEN 'retry' THEN u.text ELSE o.last_error END, \
+        lease_token = NULL, lease_until = NULL \
+    FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], \
+                $6::uuid[]) AS u(id, outcome, at, due_at, text, lease) \
+    WHERE o.id = u.id AND o.lease_token = u.lease \
+    RETURNING o.id";
+
+pub(crate) const INSERT_MESSAGES: &str = "\
+    INSERT INTO outbox (id, org_id, invitation_id, kind, link_generation, reminder_day, \
+        created_at, due_at, attempts, last_error, state, sent_at, state_reason, lease_token, \
+        lease_until) \
+    SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], \
+        $6::date[], $7::timestamptz[], $8::timestamptz[], $9::int8[], $10::text[], $11::text[], \
+        $12::timestamptz[], $13::text[], $14::uuid[], $15::timestamptz[]) \
+    ON CONFLICT DO NOTHING RETURNING id";
+
+/// Reminder marks (R8.2): inserted if absent; the returned ones are new.
+pub(crate) const INSERT_REMINDER_MARKS: &str = "\
+    INSERT INTO reminder_marks (invitation_id, day) \
+    SELECT * FROM UNNEST($1::uuid[], $2::date[]) \
+    ON CONFLICT DO NOTHING RETURNING invitation_id, day";
+
+pub(crate) const INSERT_AUDIT: &str = "\
+    INSERT INTO audit_events (id, org_id, invitation_id, at, kind, action, actor, \
+        before_status, after_status) \
+    SELECT u.id, u.org_id, u.invitation_id, u.at, u.kind, u.action::jsonb, u.actor::jsonb, \
+        u.before_status, u.after_status \
+    FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], \
+        $6::text[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY \
+        AS u(id, org_id, invitation_id, at, kind, action, actor, before_status, after_status, n) \
+    ORDER BY u.n";
+
+/// Every statement, for the test that prepares each against the migrated schema.
+pub(crate) const ALL: &[(&str, &str)] = &[
+    ("ORGANIZATION", ORGANIZATION),
+    (
+        "ORGANIZATIONS_WITH_REMINDERS_FIRST",
+        ORGANIZATIONS_WITH_REMINDERS_FIRST,
+    ),
+    (
+        "ORGANIZATIONS_WITH_REMINDERS_AFTER",
+        ORGANIZATIONS_WITH_REMINDERS_AFTER,
+    ),
+    ("INVITATION", INVITATION),
+    ("OPEN_INVITATIONS", OPEN_INVITATIONS),
+    ("INVITATIONS_FOR_USERS", INVITATIONS_FOR_USERS),
+    ("LINK", LINK),
+    ("MEMBER", MEMBER),
+    ("ACTIVE_MEMBERS", ACTIVE_MEMBERS),
+    ("SEATS", SEATS),
+    ("LOCK_ORGANIZATION", LOCK_ORGANIZATION),
+    ("MESSAGE", MESSAGE),
+    ("CLAIM_DUE", CLAIM_DUE),
+    ("REMINDER_CANDIDATES_FIRST", REMINDER_CANDIDATES_FIRST),
+    ("REMINDER_CANDIDATES_AFTER", REMINDER_CANDIDATES_AFTER),
+    ("DASHBOARD", DASHBOARD),
+    ("LIST_INVITED_DESC_FIRST", LIST_INVITED_DESC_FIRST),
+    ("LIST_INVITED_DESC_AFTER", LIST_INVITED_DESC_AFTER),
+    ("LIST_INVITED_ASC_FIRST", LIST_INVITED_ASC_FIRST),
+    ("LIST_INVITED_ASC_AFTER", LIST_INVITED_ASC_AFTER),
+    ("LIST_SIGNED_UP_DESC_FIRST", LIST_SIGNED_UP_DESC_FIRST),
+    ("LIST_SIGNED_UP_DESC_AFTER", LIST_SIGNED_UP_DESC_AFTER),
+    ("LIST_SIGNED_UP_ASC_FIRST", LIST_SIGNED_UP_ASC_FIRST),
+    ("LIST_SIGNED_UP_ASC_AFTER", LIST_SIGNED_UP_ASC_AFTER),
+    ("DAILY_ACTIVITY", DAILY_ACTIVITY),
+    ("AUDIT_OF_ORG", AUDIT_OF_ORG),
+    ("AUDIT_OF_INVITATION", AUDIT_OF_INVITATION),
+    ("INSERT_ORGANIZATION", INSERT_ORGANIZATION),
+    ("UPDATE_ORGANIZATION", UPDATE_ORGANIZATION),
+    ("ORGANIZATION_EXISTS", ORGANIZATION_EXISTS),
+    ("INSERT_INVITATIONS", INSERT_INVITATIONS),
+    ("UPDATE_INVITATIONS", UPDATE_INVITATIONS),
+    ("EXISTING_INVITATIONS", EXISTING_INVITATIONS),
+    ("INVITATION_INSERT_CONFLICTS", INVITATION_INSERT_CONFLICTS),
+    ("INSERT_MEMBERS", INSERT_MEMBERS),
+    ("UPDATE_MEMBERS", UPDATE_MEMBERS),
+    ("EXISTING_MEMBERS", EXISTING_MEMBERS),
+    ("INSERT_LINKS", INSERT_LINKS),
+    ("FINISH_MESSAGES", FINISH_MESSAGES),
+    ("INSERT_MESSAGES", INSERT_MESSAGES),
+    ("INSERT_REMINDER_MARKS", INSERT_REMINDER_MARKS),
+    ("INSERT_AUDIT", INSERT_AUDIT),
+];
