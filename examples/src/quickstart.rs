@@ -7,8 +7,14 @@
 //!
 //! An application wires the same three pieces: an [`InvitationService`] over a store and a
 //! clock, which decides; a [`Dispatcher`], which delivers the outbox through a notifier; and
-//! the reads a dashboard needs. Here `MemoryStore` stands in for PostgreSQL,
-//! `RecordingNotifier` for SMTP and SMS, and a `ManualClock` lets four days pass in a second.
+//! the reads a dashboard needs. Here `MemoryStore` is the store, unless `DATABASE_URL` names a
+//! PostgreSQL database: then the story runs on `invite_sqlx::PgStore`, which applies its
+//! migrations first. `RecordingNotifier` stands in for SMTP and SMS, and a `ManualClock` lets
+//! four days pass in a second.
+//!
+//! ```sh
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo run -p invite-examples --bin quickstart
+//! ```
 //! Every step that should succeed uses `?`, and every refusal the story expects is checked, so
 //! the run exits non-zero if the library ever behaves otherwise.
 
@@ -17,12 +23,33 @@ use chrono_tz::Tz;
 use invite_core::{
     Access, Actor, Channel, ClientGrant, Clock, Contact, Dispatcher, DispatcherConfig, Error,
     InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
-    OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Tab,
+    OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Store, Tab,
 };
 use std::sync::Arc;
 
 /// What the story returns: any error stops it with a non-zero exit code.
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// The store: PostgreSQL when `DATABASE_URL` is set (migrations applied here, one call), the
+/// embedded in-memory store otherwise. The rest of the story only sees the `Store` trait.
+async fn open_store() -> Res<Arc<dyn Store>> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) => {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(5)
+                .connect(&url)
+                .await?;
+            let store = invite_sqlx::PgStore::new(pool);
+            store.migrate().await?;
+            println!("store: PostgreSQL from DATABASE_URL, migrations applied");
+            Ok(Arc::new(store))
+        }
+        Err(_) => {
+            println!("store: in memory (set DATABASE_URL to run on PostgreSQL)");
+            Ok(Arc::new(MemoryStore::new()))
+        }
+    }
+}
 
 /// The organizations' time zone: reminders go out at 10:00 here, and dates are shown here.
 const ZONE: Tz = chrono_tz::Europe::Moscow;
@@ -30,7 +57,7 @@ const ZONE: Tz = chrono_tz::Europe::Moscow;
 #[tokio::main]
 async fn main() -> Res {
     // Wiring. The service decides and commits; the dispatcher delivers what was committed.
-    let store = Arc::new(MemoryStore::new());
+    let store = open_store().await?;
     let clock = Arc::new(ManualClock::new(at(2, 9, 0))); // Monday 2 March 2026, 09:00 Moscow
     let notifier = Arc::new(RecordingNotifier::new());
     let service = InvitationService::new(store.clone(), clock.clone());
