@@ -325,6 +325,31 @@ fn absent(wanted: &[Uuid], got: &[Uuid]) -> Vec<Uuid> {
         .collect()
 }
 
+/// After a version-checked bulk `UPDATE` that returned the ids it changed (`done` of `ids`):
+/// if some rows were not changed, the first of them in commit order (`order`, as MemoryStore
+/// reports it) is a [`Conflict::Version`] if the row exists (another writer changed it) and a
+/// [`Conflict::Missing`] if not.
+async fn check_updated(
+    tx: &mut PgConnection,
+    entity: &'static str,
+    existing_statement: &'static str,
+    ids: &[Uuid],
+    done: &[Uuid],
+    mut order: impl Iterator<Item = Uuid>,
+) -> Result<(), StoreError> {
+    if done.len() == ids.len() {
+        return Ok(());
+    }
+    let missing = absent(ids, done);
+    let there = existing(tx, existing_statement, &missing).await?;
+    let first = order.find(|id| missing.contains(id)).unwrap_or(missing[0]);
+    let id = first.to_string();
+    match there.contains(&first) {
+        true => refuse(Conflict::Version { entity, id }),
+        false => refuse(Conflict::Missing { entity, id }),
+    }
+}
+
 async fn existing(
     tx: &mut PgConnection,
     statement: &'static str,
@@ -370,28 +395,16 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
             .map(|r| r.try_get::<Uuid, _>(0))
             .collect::<Result<_, _>>()
             .map_err(backend)?;
-        if done.len() != ids.len() {
-            let missing = absent(&ids, &done);
-            let there = existing(tx, sql::EXISTING_INVITATIONS, &missing).await?;
-            // Report the first in commit order, as MemoryStore does.
-            let first = c
-                .invitations
-                .iter()
-                .map(|w| w.record().id.0)
-                .find(|id| missing.contains(id))
-                .unwrap_or(missing[0]);
-            let id = first.to_string();
-            return match there.contains(&first) {
-                true => refuse(Conflict::Version {
-                    entity: "invitation",
-                    id,
-                }),
-                false => refuse(Conflict::Missing {
-                    entity: "invitation",
-                    id,
-                }),
-            };
-        }
+        let order = c.invitations.iter().map(|w| w.record().id.0);
+        check_updated(
+            tx,
+            "invitation",
+            sql::EXISTING_INVITATIONS,
+            &ids,
+            &done,
+            order,
+        )
+        .await?;
     }
     if !inserts.is_empty() {
         let mut arrays = InvitationArrays::default();
@@ -560,27 +573,8 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
             .map(|r| r.try_get::<Uuid, _>(0))
             .collect::<Result<_, _>>()
             .map_err(backend)?;
-        if done.len() != ids.len() {
-            let missing = absent(&ids, &done);
-            let there = existing(tx, sql::EXISTING_MEMBERS, &missing).await?;
-            let first = c
-                .members
-                .iter()
-                .map(|w| w.record().id.0)
-                .find(|id| missing.contains(id))
-                .unwrap_or(missing[0]);
-            let id = first.to_string();
-            return match there.contains(&first) {
-                true => refuse(Conflict::Version {
-                    entity: "member",
-                    id,
-                }),
-                false => refuse(Conflict::Missing {
-                    entity: "member",
-                    id,
-                }),
-            };
-        }
+        let order = c.members.iter().map(|w| w.record().id.0);
+        check_updated(tx, "member", sql::EXISTING_MEMBERS, &ids, &done, order).await?;
     }
     if !inserts.is_empty() {
         let ids: Vec<Uuid> = inserts.iter().map(|m| m.id.0).collect();

@@ -10,7 +10,7 @@ use crate::member::{Member, Seats};
 use crate::org::{OrgSettings, SeatPolicy};
 use crate::service::Signup;
 use crate::store::{Commit, Conflict, SeatCheck, Store, Write};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Adds a member without an invitation (as the operator), taking a seat.
 async fn add_member<S: Store + 'static>(h: &Harness<S>, org: &TestOrg, email: &str) -> Member {
@@ -425,17 +425,7 @@ pub async fn r3_6_removing_members_frees_seats_and_a_lowered_limit_admits_no_one
 
     // At the store: a commit needing a seat is refused and writes nothing.
     let now = h.now();
-    let ghost = Member {
-        id: MemberId::new(),
-        org: acme.id(),
-        contact: Contact::parse_email("ghost@example.com").unwrap(),
-        user_ref: None,
-        access: Access::user(Role::ReadOnly),
-        invitation: None,
-        joined_at: now,
-        removed_at: None,
-        version: 0,
-    };
+    let ghost = ghost_member(&acme, now);
     let mut commit = Commit::new(acme.id(), now);
     commit.seat_check = Some(SeatCheck::seats(1));
     commit.members.push(Write::Insert(ghost.clone()));
@@ -520,17 +510,7 @@ pub async fn r3_4_reserved_signups_never_push_members_past_the_limit<S: Store + 
 
     // At the store: the limit is full of members, so a reserved member is refused.
     let now = h.now();
-    let ghost = Member {
-        id: MemberId::new(),
-        org: acme.id(),
-        contact: Contact::parse_email("ghost@example.com").unwrap(),
-        user_ref: None,
-        access: Access::user(Role::ReadOnly),
-        invitation: None,
-        joined_at: now,
-        removed_at: None,
-        version: 0,
-    };
+    let ghost = ghost_member(&acme, now);
     let mut commit = Commit::new(acme.id(), now);
     commit.seat_check = Some(SeatCheck::reserved_member());
     commit.members.push(Write::Insert(ghost.clone()));
@@ -539,4 +519,19 @@ pub async fn r3_4_reserved_signups_never_push_members_past_the_limit<S: Store + 
         Conflict::SeatsExhausted { .. }
     ));
     assert_eq!(h.store.member(ghost.id).await.unwrap(), None);
+}
+
+/// A member added straight through `Store::commit`, to probe a store's seat check.
+fn ghost_member(org: &TestOrg, now: DateTime<Utc>) -> Member {
+    Member {
+        id: MemberId::new(),
+        org: org.id(),
+        contact: Contact::parse_email("ghost@example.com").unwrap(),
+        user_ref: None,
+        access: Access::user(Role::ReadOnly),
+        invitation: None,
+        joined_at: now,
+        removed_at: None,
+        version: 0,
+    }
 }
