@@ -9,8 +9,11 @@
 //! clock, which decides; a [`Dispatcher`], which delivers the outbox through a notifier; and
 //! the reads a dashboard needs. Here `MemoryStore` is the store, unless `DATABASE_URL` names a
 //! PostgreSQL database: then the story runs on `invite_sqlx::PgStore`, which applies its
-//! migrations first. `RecordingNotifier` stands in for SMTP and SMS, and a `ManualClock` lets
-//! four days pass in a second.
+//! migrations first. E-mails are written as `.eml` files into `target/quickstart-mail/` by
+//! `invite_lettre::FileNotifier`, or sent over SMTP when `SMTP_URL` is set
+//! (`SMTP_URL=smtp://127.0.0.1:2525?tls=none`); a `RecordingNotifier` also keeps every message
+//! (SMS included, which has no gateway here), and a `ManualClock` lets four days pass in a
+//! second.
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo run -p invite-examples --bin quickstart
@@ -25,6 +28,7 @@ use invite_core::{
     InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
     OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Store, Tab,
 };
+use invite_core::{Notifier, NotifyError};
 use std::sync::Arc;
 
 /// What the story returns: any error stops it with a non-zero exit code.
@@ -51,6 +55,49 @@ async fn open_store() -> Res<Arc<dyn Store>> {
     }
 }
 
+/// The e-mail notifier: SMTP when `SMTP_URL` is set (for example
+/// `smtp://127.0.0.1:2525?tls=none`), otherwise `.eml` files in `target/quickstart-mail/`.
+async fn open_mail() -> Res<Arc<dyn Notifier>> {
+    let from: invite_lettre::Mailbox =
+        "Northwind Invitations <no-reply@northwind.example>".parse()?;
+    match std::env::var("SMTP_URL") {
+        Ok(url) => {
+            let smtp = invite_lettre::SmtpNotifier::from_url(&url, from)?.build()?;
+            smtp.test_connection().await?;
+            println!("e-mail: SMTP to {url}");
+            Ok(Arc::new(smtp))
+        }
+        Err(_) => {
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/quickstart-mail");
+            std::fs::create_dir_all(&dir)?;
+            let dir = dir.canonicalize()?;
+            println!(
+                "e-mail: .eml files in {} (set SMTP_URL to send over SMTP)",
+                dir.display()
+            );
+            Ok(Arc::new(invite_lettre::FileNotifier::new(dir, from)))
+        }
+    }
+}
+
+/// Sends e-mail with the real notifier (SMS has no gateway here) and records every delivered
+/// message, so the story can print them and "click" their links.
+struct Mail {
+    email: Arc<dyn Notifier>,
+    record: Arc<RecordingNotifier>,
+}
+
+#[async_trait::async_trait]
+impl Notifier for Mail {
+    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+        if n.channel == Channel::Email {
+            self.email.deliver(n).await?;
+        }
+        self.record.deliver(n).await
+    }
+}
+
 /// The organizations' time zone: reminders go out at 10:00 here, and dates are shown here.
 const ZONE: Tz = chrono_tz::Europe::Moscow;
 
@@ -61,9 +108,13 @@ async fn main() -> Res {
     let clock = Arc::new(ManualClock::new(at(2, 9, 0))); // Monday 2 March 2026, 09:00 Moscow
     let notifier = Arc::new(RecordingNotifier::new());
     let service = InvitationService::new(store.clone(), clock.clone());
+    let mail = Mail {
+        email: open_mail().await?,
+        record: notifier.clone(),
+    };
     let dispatcher = Dispatcher::new(
         store.clone(),
-        notifier.clone(),
+        mail,
         clock.clone(),
         DispatcherConfig::new("https://app.example.com/signup?token="),
     );

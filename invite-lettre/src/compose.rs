@@ -1,0 +1,107 @@
+//! Turning a [`Notification`] into a MIME message.
+
+use crate::templates::{Templates, language_code, single_line};
+use invite_core::{Channel, Notification, NotifyError};
+use lettre::Message;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+
+/// The default right-hand side of `Message-ID`s: `<{uuid}@invite.local>`.
+pub const DEFAULT_MESSAGE_ID_DOMAIN: &str = "invite.local";
+
+/// Builds the e-mail for a notification: typed headers (`From`, `To`, `Subject`,
+/// `Message-ID`, `Content-Language`) and a `multipart/alternative` body with a plain-text and an
+/// HTML part. Shared by [`crate::SmtpNotifier`] and [`crate::FileNotifier`]; use it directly to
+/// preview messages.
+#[derive(Clone, Debug)]
+pub struct Composer {
+    from: Mailbox,
+    templates: Templates,
+    message_id_domain: String,
+}
+
+impl Composer {
+    /// A composer with the built-in templates and the default `Message-ID` domain.
+    pub fn new(from: Mailbox) -> Self {
+        Self {
+            from,
+            templates: Templates::builtin(),
+            message_id_domain: DEFAULT_MESSAGE_ID_DOMAIN.to_owned(),
+        }
+    }
+
+    /// Uses these templates.
+    pub fn templates(mut self, templates: Templates) -> Self {
+        self.templates = templates;
+        self
+    }
+
+    /// Uses this domain in `Message-ID`s (`<{message id}@{domain}>`); CR, LF, spaces and
+    /// angle brackets are removed.
+    pub fn message_id_domain(mut self, domain: impl AsRef<str>) -> Self {
+        self.message_id_domain = domain
+            .as_ref()
+            .chars()
+            .filter(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '@'))
+            .collect();
+        if self.message_id_domain.is_empty() {
+            DEFAULT_MESSAGE_ID_DOMAIN.clone_into(&mut self.message_id_domain);
+        }
+        self
+    }
+
+    /// The sender.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// The `Message-ID` of a notification: stable across attempts (R7.1), so receivers can
+    /// spot a duplicate delivery.
+    pub fn message_id(&self, n: &Notification) -> String {
+        format!("<{}@{}>", n.message_id, self.message_id_domain)
+    }
+
+    /// Builds the message. Errors are permanent: an SMS notification, an address that is not
+    /// an e-mail address, or a template that fails to render.
+    pub fn compose(&self, n: &Notification) -> Result<Message, NotifyError> {
+        if n.channel != Channel::Email {
+            return Err(NotifyError::permanent(format!(
+                "invite-lettre delivers e-mail only, but message {} is for the {} channel; \
+                 route {} notifications to a notifier for that channel",
+                n.message_id, n.channel, n.channel
+            )));
+        }
+        let to: Mailbox = n.to.parse().map_err(|e| NotifyError::Permanent {
+            reason: format!("invalid recipient address {:?}", n.to),
+            source: Some(Box::new(e)),
+        })?;
+        let rendered = self
+            .templates
+            .render(n)
+            .map_err(|e| NotifyError::Permanent {
+                reason: format!("template failed for message {}", n.message_id),
+                source: Some(Box::new(e)),
+            })?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(single_line(&rendered.subject))
+            .message_id(Some(self.message_id(n)))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Content-Language"),
+                language_code(n.language).to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| NotifyError::Permanent {
+                reason: format!("cannot build message {}", n.message_id),
+                source: Some(Box::new(e)),
+            })
+    }
+}
