@@ -390,7 +390,9 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             }
             match self.store.commit(commit).await {
                 Ok(_) => return Ok(()),
-                Err(StoreError::Conflict(Conflict::Version { .. })) => continue,
+                Err(StoreError::Conflict(
+                    Conflict::Version { .. } | Conflict::TransactionAborted { .. },
+                )) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -443,7 +445,9 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             }
             match self.store.commit(commit).await {
                 Ok(_) => return Ok(()),
-                Err(StoreError::Conflict(Conflict::Version { .. })) => continue,
+                Err(StoreError::Conflict(
+                    Conflict::Version { .. } | Conflict::TransactionAborted { .. },
+                )) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

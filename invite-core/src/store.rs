@@ -193,6 +193,13 @@ pub enum Conflict {
     /// A link hash is already stored (a 256-bit collision: in practice, a bug).
     #[error("link hash already exists")]
     DuplicateLink,
+    /// The database aborted the commit's transaction to resolve a clash with another one (a
+    /// deadlock or a serialization failure). Nothing was written; deciding again is safe.
+    #[error("transaction aborted by the database to resolve a concurrent clash ({code})")]
+    TransactionAborted {
+        /// The database's error code, e.g. SQLSTATE `40P01` (deadlock) or `40001`.
+        code: String,
+    },
 }
 
 /// A store failure.

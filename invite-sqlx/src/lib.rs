@@ -51,7 +51,7 @@ use invite_core::dashboard::{
     Dashboard, DayActivity, ListQuery, Page, Row, SortKey, SortOrder, TabCounts,
 };
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
-use invite_core::store::{Commit, CommitOutcome, ReminderQuery, Store, StoreError};
+use invite_core::store::{Commit, CommitOutcome, Conflict, ReminderQuery, Store, StoreError};
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
     Invitation, InvitationId, Member, MemberId, MessageId, OrgId, Organization, Seats, UserRef,
@@ -105,6 +105,27 @@ fn limit_of(n: u32) -> i64 {
     i64::from(n)
 }
 
+/// PostgreSQL aborts one of two transactions that deadlock (SQLSTATE `40P01`) or whose
+/// serializable snapshots clash (`40001`), whichever statement hit it. Nothing of that
+/// transaction was written, so it is a conflict the service decides again, not a backend
+/// failure to report as an outage.
+pub fn aborted_is_conflict(e: StoreError) -> StoreError {
+    let StoreError::Backend(source) = e else {
+        return e;
+    };
+    let code = source
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .and_then(|d| d.code())
+        .map(|c| c.into_owned());
+    match code {
+        Some(code) if code == "40P01" || code == "40001" => {
+            StoreError::Conflict(Conflict::TransactionAborted { code })
+        }
+        _ => StoreError::Backend(source),
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
@@ -113,14 +134,14 @@ impl Store for PgStore {
             Ok(outcome) => {
                 tx.commit()
                     .await
-                    .map_err(|e| commit::db_error(e, &commit))?;
+                    .map_err(|e| aborted_is_conflict(commit::db_error(e, &commit)))?;
                 Ok(outcome)
             }
             Err(e) => {
                 // Dropping the transaction would roll it back too, but only once the
                 // connection is used again; roll back now and release the locks.
                 let _ = tx.rollback().await;
-                Err(e)
+                Err(aborted_is_conflict(e))
             }
         }
     }
