@@ -174,13 +174,26 @@ impl ListQuery {
         }
     }
 
+    /// The full sort key of `inv`: its sort value, then its id as the tie-breaker.
+    pub fn sort_key(&self, inv: &Invitation) -> (Option<DateTime<Utc>>, InvitationId) {
+        (self.sort_value(inv), inv.id)
+    }
+
+    /// Compares two sort keys in this query's order.
+    pub fn compare_keys(
+        &self,
+        a: &(Option<DateTime<Utc>>, InvitationId),
+        b: &(Option<DateTime<Utc>>, InvitationId),
+    ) -> Ordering {
+        match self.order {
+            SortOrder::OldestFirst => a.cmp(b),
+            SortOrder::NewestFirst => b.cmp(a),
+        }
+    }
+
     /// Compares two rows in this query's order (ties broken by id in the same direction).
     pub fn compare(&self, a: &Invitation, b: &Invitation) -> Ordering {
-        let natural = (self.sort_value(a), a.id).cmp(&(self.sort_value(b), b.id));
-        match self.order {
-            SortOrder::OldestFirst => natural,
-            SortOrder::NewestFirst => natural.reverse(),
-        }
+        self.compare_keys(&self.sort_key(a), &self.sort_key(b))
     }
 
     /// Whether `inv` comes after the cursor in this query's order.

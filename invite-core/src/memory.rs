@@ -541,25 +541,31 @@ impl Store for MemoryStore {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let s = self.read();
-        let mut rows: Vec<&Invitation> = s
+        // Sort keys are copied out beside each reference, so selecting the page compares
+        // compact tuples instead of reaching into scattered records.
+        let mut rows: Vec<_> = s
             .org_invitations(org)
             .filter(|i| query.selects(i, now) && query.is_after_cursor(i))
+            .map(|i| (query.sort_key(i), i))
             .collect();
         let limit = query.limit as usize;
         // Only the first page's worth needs full sorting.
         if rows.len() > limit {
-            rows.select_nth_unstable_by(limit, |a, b| query.compare(a, b));
+            rows.select_nth_unstable_by(limit, |a, b| query.compare_keys(&a.0, &b.0));
             rows.truncate(limit + 1);
         }
-        rows.sort_by(|a, b| query.compare(a, b));
+        rows.sort_by(|a, b| query.compare_keys(&a.0, &b.0));
         let has_more = rows.len() > limit;
         rows.truncate(limit);
         let next = match has_more {
-            true => rows.last().map(|i| query.cursor_at(i)),
+            true => rows.last().map(|(_, i)| query.cursor_at(i)),
             false => None,
         };
         Ok(Page {
-            rows: rows.into_iter().map(|i| Row::at(i.clone(), now)).collect(),
+            rows: rows
+                .into_iter()
+                .map(|(_, i)| Row::at(i.clone(), now))
+                .collect(),
             next,
         })
     }
