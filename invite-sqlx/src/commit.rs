@@ -325,6 +325,23 @@ fn absent(wanted: &[Uuid], got: &[Uuid]) -> Vec<Uuid> {
         .collect()
 }
 
+/// Runs a bulk statement that returns the id of each row it wrote (`RETURNING id`): the rows
+/// it did not write are how a conflict shows.
+async fn returned_ids<'q>(
+    tx: &mut PgConnection,
+    query: Query<'q, Postgres, PgArguments>,
+    c: &Commit,
+) -> Result<Vec<Uuid>, StoreError> {
+    query
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, c))?
+        .iter()
+        .map(|r| r.try_get::<Uuid, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(backend)
+}
+
 /// After a version-checked bulk `UPDATE` that returned the ids it changed (`done` of `ids`):
 /// if some rows were not changed, the first of them in commit order (`order`, as MemoryStore
 /// reports it) is a [`Conflict::Version`] if the row exists (another writer changed it) and a
@@ -386,15 +403,7 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
         for i in &updates {
             arrays.push(i)?;
         }
-        let done: Vec<Uuid> = arrays
-            .bind(sql::UPDATE_INVITATIONS)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(|e| db_error(e, c))?
-            .iter()
-            .map(|r| r.try_get::<Uuid, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
+        let done = returned_ids(tx, arrays.bind(sql::UPDATE_INVITATIONS), c).await?;
         let order = c.invitations.iter().map(|w| w.record().id.0);
         check_updated(
             tx,
@@ -564,15 +573,7 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &updates {
             arrays.push(m)?;
         }
-        let done: Vec<Uuid> = arrays
-            .bind(sql::UPDATE_MEMBERS)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(|e| db_error(e, c))?
-            .iter()
-            .map(|r| r.try_get::<Uuid, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
+        let done = returned_ids(tx, arrays.bind(sql::UPDATE_MEMBERS), c).await?;
         let order = c.members.iter().map(|w| w.record().id.0);
         check_updated(tx, "member", sql::EXISTING_MEMBERS, &ids, &done, order).await?;
     }
@@ -582,15 +583,7 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &inserts {
             arrays.push(m)?;
         }
-        let done: Vec<Uuid> = arrays
-            .bind(sql::INSERT_MEMBERS)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(|e| db_error(e, c))?
-            .iter()
-            .map(|r| r.try_get::<Uuid, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
+        let done = returned_ids(tx, arrays.bind(sql::INSERT_MEMBERS), c).await?;
         if let Some(id) = absent(&ids, &done).first() {
             return refuse(Conflict::Version {
                 entity: "member",
@@ -661,20 +654,18 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
         due_at.push(due);
         text.push(words);
     }
-    let done: Vec<Uuid> = sqlx::query(sql::FINISH_MESSAGES)
-        .bind(&id)
-        .bind(outcome)
-        .bind(at)
-        .bind(due_at)
-        .bind(text)
-        .bind(lease)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| db_error(e, c))?
-        .iter()
-        .map(|r| r.try_get::<Uuid, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
+    let done = returned_ids(
+        tx,
+        sqlx::query(sql::FINISH_MESSAGES)
+            .bind(&id)
+            .bind(outcome)
+            .bind(at)
+            .bind(due_at)
+            .bind(text)
+            .bind(lease),
+        c,
+    )
+    .await?;
     let done: HashSet<Uuid> = done.into_iter().collect();
     if let Some(lost) = c.outbox_updates.iter().find(|u| !done.contains(&u.id.0)) {
         return refuse(Conflict::LeaseLost(lost.id));
@@ -775,29 +766,27 @@ async fn write_messages(
         a.push(&c.reminders[*n].message)?;
     }
     let wanted = a.id.clone();
-    let done: Vec<Uuid> = sqlx::query(sql::INSERT_MESSAGES)
-        .bind(a.id)
-        .bind(a.org)
-        .bind(a.invitation)
-        .bind(a.kind)
-        .bind(a.link_generation)
-        .bind(a.reminder_day)
-        .bind(a.created_at)
-        .bind(a.due_at)
-        .bind(a.attempts)
-        .bind(a.last_error)
-        .bind(a.state)
-        .bind(a.sent_at)
-        .bind(a.state_reason)
-        .bind(a.lease_token)
-        .bind(a.lease_until)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| db_error(e, c))?
-        .iter()
-        .map(|r| r.try_get::<Uuid, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(backend)?;
+    let done = returned_ids(
+        tx,
+        sqlx::query(sql::INSERT_MESSAGES)
+            .bind(a.id)
+            .bind(a.org)
+            .bind(a.invitation)
+            .bind(a.kind)
+            .bind(a.link_generation)
+            .bind(a.reminder_day)
+            .bind(a.created_at)
+            .bind(a.due_at)
+            .bind(a.attempts)
+            .bind(a.last_error)
+            .bind(a.state)
+            .bind(a.sent_at)
+            .bind(a.state_reason)
+            .bind(a.lease_token)
+            .bind(a.lease_until),
+        c,
+    )
+    .await?;
     if let Some(id) = absent(&wanted, &done).first() {
         return refuse(Conflict::Version {
             entity: "message",
