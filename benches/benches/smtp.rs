@@ -13,8 +13,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use invite_core::{
-    Access, Actor, Channel, Contact, Dispatcher, DispatcherConfig, InvitationService, ManualClock,
-    MemoryStore, Notification, Notifier, NotifyError, OrgKind, OrgSettings, Role,
+    Access, Actor, Channel, Contact, Delivered, Dispatcher, DispatcherConfig, InvitationService,
+    ManualClock, MemoryStore, Notification, Notifier, NotifyError, OrgKind, OrgSettings, Role,
 };
 use invite_lettre::SmtpNotifier;
 use lettre::transport::smtp::PoolConfig;
@@ -36,13 +36,13 @@ struct Recording<N> {
 
 #[async_trait]
 impl<N: Notifier> Notifier for Recording<N> {
-    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
-        self.inner.deliver(n).await?;
+    async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
+        let delivered = self.inner.deliver(n).await?;
         self.seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(n.clone());
-        Ok(())
+        Ok(delivered)
     }
 }
 

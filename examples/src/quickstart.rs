@@ -28,7 +28,7 @@ use invite_core::{
     InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
     OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Store, Tab,
 };
-use invite_core::{Notifier, NotifyError};
+use invite_core::{Delivered, Notifier, NotifyError};
 use std::sync::Arc;
 
 /// What the story returns: any error stops it with a non-zero exit code.
@@ -90,7 +90,7 @@ struct Mail {
 
 #[async_trait::async_trait]
 impl Notifier for Mail {
-    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
         if n.channel == Channel::Email {
             self.email.deliver(n).await?;
         }

@@ -172,14 +172,18 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             self.store.commit(commit).await?;
         }
         match self.notifier.deliver(&notification).await {
-            Ok(()) => {
+            Ok(_) => {
                 let sent_at = self.clock.now();
                 self.finish(&claim, OutboxOutcome::Sent { at: sent_at }, sent_at, None)
                     .await?;
                 Ok(Handled::Sent)
             }
+            // A transport failure is never the recipient's: it is retried however often it
+            // happens and never makes the invitation Failed.
             Err(e)
-                if e.is_transient() && claim.message.attempts < self.config.retry.max_attempts =>
+                if e.is_transport()
+                    || (e.is_transient()
+                        && claim.message.attempts < self.config.retry.max_attempts) =>
             {
                 let due_at = now + self.config.retry.delay_after(claim.message.attempts);
                 tracing::info!(message = %msg.id, attempt = msg.attempts, error = %e, "transient delivery failure, retrying");

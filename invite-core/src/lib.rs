@@ -43,7 +43,8 @@ pub use invitation::{
 pub use member::{Member, Seats};
 pub use memory::MemoryStore;
 pub use notifier::{
-    GrantSummary, Notification, Notifier, NotifyError, RecordingNotifier, Scripted, SignupUrl,
+    Delivered, DeliveryReport, DeliveryReportOutcome, GrantSummary, Notification, Notifier,
+    NotifyError, RecordingNotifier, Scripted, SignupUrl,
 };
 pub use org::{AllowedChannels, Language, OrgKind, OrgSettings, Organization, SeatPolicy};
 pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};

@@ -8,6 +8,7 @@ use crate::outbox::MessageKind;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
@@ -77,11 +78,82 @@ pub struct Notification {
     pub attempt: u32,
 }
 
+/// What a notifier reports of a message its transport accepted.
+///
+/// ```
+/// use invite_core::Delivered;
+/// let email = Delivered::one();
+/// assert_eq!((email.parts, email.provider_id), (1, None));
+/// let sms = Delivered::parts(3).with_provider_id("smsc-4711");
+/// assert_eq!(sms.provider_id.as_deref(), Some("smsc-4711"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivered {
+    /// The transport's own id for the message (an SMS centre's message id), so a delivery
+    /// report that arrives later can be matched to it. `None` where the transport has no such id.
+    pub provider_id: Option<String>,
+    /// Billable parts: the SMS segments the text was split into; 1 for an e-mail.
+    pub parts: u32,
+}
+
+impl Delivered {
+    /// One part, no provider id: an e-mail, say.
+    pub fn one() -> Self {
+        Self::parts(1)
+    }
+
+    /// `parts` parts, no provider id.
+    pub fn parts(parts: u32) -> Self {
+        Self {
+            provider_id: None,
+            parts,
+        }
+    }
+
+    /// The same, with the transport's id for the message.
+    pub fn with_provider_id(mut self, id: impl Into<String>) -> Self {
+        self.provider_id = Some(id.into());
+        self
+    }
+}
+
+/// A report about a message the transport accepted earlier, arriving after the fact (an SMS
+/// delivery receipt saying `UNDELIV` or `REJECTD`). Matched by [`Delivered::provider_id`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReport {
+    /// The id the transport gave the message when it accepted it.
+    pub provider_id: String,
+    /// What became of it.
+    pub outcome: DeliveryReportOutcome,
+}
+
+/// What a [`DeliveryReport`] says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum DeliveryReportOutcome {
+    /// It reached the recipient.
+    Delivered,
+    /// It did not and will not: the invitation becomes Failed with this reason (R4.4).
+    Failed {
+        /// The transport's words, e.g. `UNDELIV err:001`.
+        reason: String,
+    },
+}
+
 /// A failed delivery, classified so the dispatcher alone decides about retries (R7.2).
+///
+/// Three classes, by whose fault it is:
+/// - [`NotifyError::Transient`]: this recipient, for now (a 4xx reply to the recipient, a
+///   full mailbox). Retried with back-off; too many attempts make the invitation Failed.
+/// - [`NotifyError::Permanent`]: this recipient, for good (a 5xx rejection, an invalid
+///   address). The invitation becomes Failed with the reason.
+/// - [`NotifyError::Transport`]: the transport, not the recipient (the server is down,
+///   refused our credentials, TLS failed). The message is retried and never makes an
+///   invitation Failed, however often it happens.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum NotifyError {
-    /// Worth retrying: connection refused, timeout, 4xx reply.
+    /// Worth retrying for this recipient: a 4xx reply, a busy mailbox.
     #[error("transient delivery failure: {reason}")]
     Transient {
         /// What went wrong.
@@ -93,6 +165,17 @@ pub enum NotifyError {
     /// Never going to work: 5xx rejection, invalid address, wrong channel.
     #[error("permanent delivery failure: {reason}")]
     Permanent {
+        /// What went wrong.
+        reason: String,
+        /// The transport's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The transport failed, whoever the message was for: connection refused or lost, a
+    /// timeout, authentication refused (SMTP 535), a TLS failure, a server that is shutting
+    /// down. Nothing is wrong with the recipient.
+    #[error("transport failure: {reason}")]
+    Transport {
         /// What went wrong.
         reason: String,
         /// The transport's error.
@@ -118,15 +201,33 @@ impl NotifyError {
         }
     }
 
-    /// Whether a retry may succeed.
+    /// A transport failure without a source.
+    pub fn transport(reason: impl Into<String>) -> Self {
+        NotifyError::Transport {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// Whether a retry may succeed: transient and transport failures.
     pub fn is_transient(&self) -> bool {
-        matches!(self, NotifyError::Transient { .. })
+        matches!(
+            self,
+            NotifyError::Transient { .. } | NotifyError::Transport { .. }
+        )
+    }
+
+    /// Whether the transport failed rather than this recipient.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, NotifyError::Transport { .. })
     }
 
     /// The reason, without the source.
     pub fn reason(&self) -> &str {
         match self {
-            NotifyError::Transient { reason, .. } | NotifyError::Permanent { reason, .. } => reason,
+            NotifyError::Transient { reason, .. }
+            | NotifyError::Permanent { reason, .. }
+            | NotifyError::Transport { reason, .. } => reason,
         }
     }
 }
@@ -135,13 +236,14 @@ impl NotifyError {
 /// application's, or [`RecordingNotifier`] for tests and the quickstart.
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// Delivers one message; the error says whether to retry.
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError>;
+    /// Delivers one message: `Ok` once the transport accepted it, with what the transport
+    /// reports of it; the error says whose fault a failure is (see [`NotifyError`]).
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError>;
 }
 
 #[async_trait]
 impl<N: Notifier + ?Sized> Notifier for std::sync::Arc<N> {
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
         (**self).deliver(notification).await
     }
 }
@@ -155,6 +257,8 @@ pub enum Scripted {
     Transient,
     /// Fail permanently.
     Permanent,
+    /// Fail as if the transport were down.
+    Transport,
 }
 
 /// A notifier that keeps what it was given in memory and fails for addresses it is told to:
@@ -203,7 +307,7 @@ impl RecordingNotifier {
 
 #[async_trait]
 impl Notifier for RecordingNotifier {
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
         let mut state = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let next = state
             .script
@@ -213,10 +317,11 @@ impl Notifier for RecordingNotifier {
         match next {
             Scripted::Accept => {
                 state.delivered.push(notification.clone());
-                Ok(())
+                Ok(Delivered::one())
             }
             Scripted::Transient => Err(NotifyError::transient("451 mailbox busy (scripted)")),
             Scripted::Permanent => Err(NotifyError::permanent("550 no such user (scripted)")),
+            Scripted::Transport => Err(NotifyError::transport("connection refused (scripted)")),
         }
     }
 }

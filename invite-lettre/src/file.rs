@@ -3,7 +3,7 @@
 use crate::compose::Composer;
 use crate::templates::Templates;
 use async_trait::async_trait;
-use invite_core::{Notification, Notifier, NotifyError};
+use invite_core::{Delivered, Notification, Notifier, NotifyError};
 use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 use std::fmt;
@@ -63,7 +63,7 @@ impl FileNotifier {
 
 #[async_trait]
 impl Notifier for FileNotifier {
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
         let message = self.composer.compose(notification)?;
         let id = self
             .transport
@@ -74,6 +74,6 @@ impl Notifier for FileNotifier {
                 source: Some(Box::new(e)),
             })?;
         tracing::debug!(message = %notification.message_id, file = %id, "e-mail written as .eml");
-        Ok(())
+        Ok(Delivered::one())
     }
 }

@@ -3,7 +3,7 @@
 use crate::compose::Composer;
 use crate::templates::Templates;
 use async_trait::async_trait;
-use invite_core::{Notification, Notifier, NotifyError};
+use invite_core::{Delivered, Notification, Notifier, NotifyError};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -325,9 +325,9 @@ impl SmtpNotifier {
 
 #[async_trait]
 impl Notifier for SmtpNotifier {
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
         let message = self.composer.compose(notification)?;
-        self.send(message).await
+        self.send(message).await.map(|()| Delivered::one())
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{Error, Refusal};
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
 use crate::invitation::{Invitation, Sender, Status};
 use crate::member::{Member, Seats};
-use crate::notifier::{Notification, Notifier, NotifyError, RecordingNotifier};
+use crate::notifier::{Delivered, Notification, Notifier, NotifyError, RecordingNotifier};
 use crate::org::{OrgKind, OrgSettings, Organization};
 use crate::outbox::ClaimedMessage;
 use crate::outbox::{MessageKind, OutboxMessage};
@@ -215,7 +215,7 @@ impl AttemptLog {
 
 #[async_trait]
 impl Notifier for AttemptLog {
-    async fn deliver(&self, notification: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
         let result = self.inner.deliver(notification).await;
         self.log
             .lock()

@@ -37,7 +37,7 @@ pub(crate) struct Tap {
 
 #[async_trait]
 impl Notifier for Tap {
-    async fn deliver(&self, n: &Notification) -> Result<(), NotifyError> {
+    async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
         let result = self.recorder.deliver(n).await;
         self.attempts.lock().unwrap().push(Attempt {
             message_id: n.message_id,
