@@ -241,14 +241,10 @@ impl State {
                 })
             })?;
             let members = self.active_members.get(&c.org).copied().unwrap_or(0);
-            let limit = seats.limit;
-            let over_limit = check.new_members > 0 && members + check.new_members > limit;
-            if seats.available < check.required || over_limit {
-                return Err(conflict(Conflict::SeatsExhausted {
-                    required: check.required.max(check.new_members),
-                    available: seats.available.min(limit.saturating_sub(members)),
-                }));
-            }
+            let reserved = seats.used.saturating_sub(members);
+            check
+                .verdict(seats.limit, members, reserved)
+                .map_err(conflict)?;
         }
 
         for u in &c.outbox_updates {

@@ -96,6 +96,34 @@ impl SeatCheck {
             new_members: 1,
         }
     }
+
+    /// The seat verdict at commit time (R3.3, R3.4, R3.5, R3.6): the one place the rule is
+    /// decided, called by every store under its organization lock with the counts before the
+    /// commit applies: the seat `limit`, the active `members`, and the live invitations that
+    /// hold a seat (`reserved`, 0 under `ClaimOnSignup`).
+    ///
+    /// ```
+    /// use invite_core::{Conflict, SeatCheck};
+    /// assert!(SeatCheck::claim_member().verdict(5, 4, 0).is_ok());
+    /// assert!(matches!(
+    ///     SeatCheck::claim_member().verdict(5, 5, 0),
+    ///     Err(Conflict::SeatsExhausted { required: 1, available: 0 })
+    /// ));
+    /// // A reserved signup needs no free seat, but never pushes members past the limit.
+    /// assert!(SeatCheck::reserved_member().verdict(5, 2, 3).is_ok());
+    /// assert!(SeatCheck::reserved_member().verdict(2, 2, 1).is_err());
+    /// ```
+    pub fn verdict(&self, limit: u32, members: u32, reserved: u32) -> Result<(), Conflict> {
+        let seats = Seats::new(limit, members.saturating_add(reserved));
+        let over_limit = self.new_members > 0 && members.saturating_add(self.new_members) > limit;
+        if seats.available < self.required || over_limit {
+            return Err(Conflict::SeatsExhausted {
+                required: self.required.max(self.new_members),
+                available: seats.available.min(limit.saturating_sub(members)),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// One atomic change: the unit of every decision.

@@ -103,16 +103,11 @@ pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOut
             });
         };
         let (seats, members) = seats;
-        // A new member must also fit under the limit counting members alone: a reserved
-        // signup needs no free seat but never pushes members past the limit (R3.4, R3.6).
-        let over_limit =
-            check.new_members > 0 && members.saturating_add(check.new_members) > seats.limit;
-        if seats.available < check.required || over_limit {
-            return refuse(Conflict::SeatsExhausted {
-                required: check.required.max(check.new_members),
-                available: seats.available.min(seats.limit.saturating_sub(members)),
-            });
-        }
+        // The core's verdict (R3.3 to R3.6), on the counts taken under the lock.
+        let reserved = seats.used.saturating_sub(members);
+        check
+            .verdict(seats.limit, members, reserved)
+            .map_err(StoreError::Conflict)?;
     }
 
     finish_messages(tx, c).await?;
