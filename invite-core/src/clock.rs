@@ -62,3 +62,23 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
         (**self).now()
     }
 }
+
+/// `t + d`, or the last representable instant if that overflows: a validity or cool-down so
+/// long that it ends after the end of time simply never ends. Every instant the library
+/// computes from a stored duration goes through here, so no stored value can make it panic.
+///
+/// ```
+/// use chrono::{DateTime, TimeDelta, Utc};
+/// use invite_core::clock::saturating_add;
+/// let t: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+/// assert_eq!(saturating_add(t, TimeDelta::hours(1)).to_rfc3339(), "2026-03-02T10:00:00+00:00");
+/// assert_eq!(saturating_add(t, TimeDelta::MAX), DateTime::<Utc>::MAX_UTC);
+/// assert_eq!(saturating_add(t, TimeDelta::MIN), DateTime::<Utc>::MIN_UTC);
+/// ```
+pub fn saturating_add(t: DateTime<Utc>, d: TimeDelta) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(if d < TimeDelta::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}

@@ -169,8 +169,8 @@ impl ListQuery {
     /// The sort value of `inv` under this query.
     pub fn sort_value(&self, inv: &Invitation) -> Option<DateTime<Utc>> {
         match self.sort {
-            SortKey::LastInvited => Some(inv.last_invited_at),
-            SortKey::SignedUp => inv.signed_up_at,
+            SortKey::LastInvited => Some(inv.last_invited_at()),
+            SortKey::SignedUp => inv.signed_up_at(),
         }
     }
 

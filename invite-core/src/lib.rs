@@ -4,9 +4,11 @@
 pub mod access;
 pub mod actor;
 pub mod audit;
+pub mod bounds;
 pub mod clock;
 pub mod contact;
 pub mod dashboard;
+pub mod decide;
 pub mod dispatcher;
 pub mod error;
 pub mod ids;
@@ -16,7 +18,9 @@ pub mod memory;
 pub mod notifier;
 pub mod org;
 pub mod outbox;
+pub mod refusal;
 pub mod reminders;
+mod retry;
 pub mod service;
 pub mod store;
 pub mod token;
@@ -34,11 +38,16 @@ pub use contact::{Channel, Contact, ContactError, Email, Phone, parse_address};
 pub use dashboard::{
     Cursor, Dashboard, DayActivity, ListQuery, Page, Row, Series, SortKey, SortOrder, TabCounts,
 };
-pub use dispatcher::{DispatchReport, Dispatcher, DispatcherConfig};
-pub use error::{Error, Refusal};
+pub use decide::Decision;
+pub use decide::invite::InviteOutcome;
+pub use decide::signup::Signup;
+pub use dispatcher::{BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth};
+pub use error::Error;
+pub use refusal::Refusal;
 pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef};
 pub use invitation::{
-    Action, CloseReason, CompletedBy, FailureReason, Invitation, Sender, Status, Tab,
+    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationRecord, NewInvitation,
+    Sender, Status, Tab, Transition,
 };
 pub use member::{Member, Seats};
 pub use memory::MemoryStore;
@@ -46,11 +55,15 @@ pub use notifier::{
     Delivered, DeliveryReport, DeliveryReportOutcome, GrantSummary, Notification, Notifier,
     NotifyError, RecordingNotifier, Scripted, SignupUrl,
 };
-pub use org::{AllowedChannels, Language, OrgKind, OrgSettings, Organization, SeatPolicy};
+pub use org::{
+    AllowedChannels, Language, OrgKind, OrgSettings, Organization, SeatPolicy, SettingsUpdate,
+};
 pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
 pub use service::{
-    DirectoryUser, InvitationService, InvitationView, InviteOutcome, ServiceConfig, SettingsUpdate,
-    Signup, SweepReport, UserStatus,
+    DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
 };
-pub use store::{Commit, CommitOutcome, Conflict, SeatCheck, Store, StoreError, Write};
+pub use store::{
+    Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,
+    Store, StoreError, StoredVersions, ViewStore, Write,
+};
 pub use token::{LinkToken, TokenHash};

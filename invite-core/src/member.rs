@@ -3,6 +3,7 @@
 use crate::access::Access;
 use crate::contact::Contact;
 use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
+use crate::refusal::Refusal;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -30,9 +31,50 @@ pub struct Member {
 }
 
 impl Member {
+    /// A new member of `org`, holding a seat from `now` (R3.1); `invitation` is the one they
+    /// signed up with, if any.
+    pub fn joined(
+        org: OrgId,
+        contact: Contact,
+        user_ref: Option<UserRef>,
+        access: Access,
+        invitation: Option<InvitationId>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: MemberId::new(),
+            org,
+            contact,
+            user_ref,
+            access,
+            invitation,
+            joined_at: now,
+            removed_at: None,
+            version: 0,
+        }
+    }
+
+    /// Removed at `now`, freeing the seat (R3.6). A member removed already is gone:
+    /// [`Refusal::MemberNotFound`].
+    pub fn removed(&self, now: DateTime<Utc>) -> Result<Self, Refusal> {
+        if !self.is_active() {
+            return Err(Refusal::MemberNotFound(self.id));
+        }
+        Ok(Self {
+            removed_at: Some(now),
+            ..self.clone()
+        })
+    }
+
     /// Whether the member holds a seat.
     pub fn is_active(&self) -> bool {
         self.removed_at.is_none()
+    }
+
+    /// The same member as stored at `version` (the store's bookkeeping).
+    pub fn at_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
     }
 }
 

@@ -1,7 +1,9 @@
 //! Organizations and their settings (R1).
 
+use crate::bounds;
 use crate::contact::Channel;
 use crate::ids::OrgId;
+use crate::refusal::Refusal;
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -162,4 +164,85 @@ impl Organization {
     pub fn is_msp(&self) -> bool {
         matches!(self.kind, OrgKind::Msp)
     }
+
+    /// A new organization (R1.1, R1.2), its name trimmed and its settings within
+    /// [`bounds`]. Whether a client's MSP exists is the decision's to check.
+    pub fn registered(name: &str, kind: OrgKind, settings: OrgSettings) -> Result<Self, Refusal> {
+        let name = bounds::check_name("name", name)?;
+        bounds::check_settings(&settings)?;
+        Ok(Self::new(name, kind, settings))
+    }
+
+    /// The seat limit set to `limit` (R1.2). Lowering it below the seats used is allowed
+    /// (R3.6).
+    pub fn with_seat_limit(&self, limit: u32) -> Result<Self, Refusal> {
+        self.with_settings(OrgSettings {
+            seat_limit: limit,
+            ..self.settings.clone()
+        })
+    }
+
+    /// The seat policy set to `policy` (R3.5).
+    pub fn with_seat_policy(&self, policy: SeatPolicy) -> Self {
+        let mut next = self.clone();
+        next.settings.seat_policy = policy;
+        next
+    }
+
+    /// Daily reminders switched on or off at `now` (R8.4). Switching on starts a new period:
+    /// reminders queued before it are not sent.
+    pub fn reminders_switched(&self, enabled: bool, now: DateTime<Utc>) -> Self {
+        let mut next = self.clone();
+        if enabled && !self.settings.reminders_enabled {
+            next.settings.reminders_on_since = Some(now);
+        }
+        next.settings.reminders_enabled = enabled;
+        next
+    }
+
+    /// The settings an admin changes (everything but seats), within [`bounds`].
+    pub fn settings_updated(&self, update: &SettingsUpdate) -> Result<Self, Refusal> {
+        let current = &self.settings;
+        self.with_settings(OrgSettings {
+            validity: update.validity.unwrap_or(current.validity),
+            reminder_time: update.reminder_time.unwrap_or(current.reminder_time),
+            time_zone: update.time_zone.unwrap_or(current.time_zone),
+            channels: update.channels.unwrap_or(current.channels),
+            language: update.language.unwrap_or(current.language),
+            resend_cooldown: update.resend_cooldown.unwrap_or(current.resend_cooldown),
+            ..current.clone()
+        })
+    }
+
+    /// The same organization as stored at `version` (the store's bookkeeping).
+    pub fn at_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
+    }
+
+    fn with_settings(&self, settings: OrgSettings) -> Result<Self, Refusal> {
+        bounds::check_settings(&settings)?;
+        Ok(Self {
+            settings,
+            ..self.clone()
+        })
+    }
+}
+
+/// Settings an organization's admins may change (everything but seats, which are the
+/// vendor's). `None` leaves a setting as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SettingsUpdate {
+    /// Link validity.
+    pub validity: Option<TimeDelta>,
+    /// Reminder local time.
+    pub reminder_time: Option<NaiveTime>,
+    /// Time zone.
+    pub time_zone: Option<Tz>,
+    /// Allowed channels.
+    pub channels: Option<AllowedChannels>,
+    /// Message language.
+    pub language: Option<Language>,
+    /// Resend cool-down.
+    pub resend_cooldown: Option<TimeDelta>,
 }

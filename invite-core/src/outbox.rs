@@ -156,11 +156,21 @@ pub enum OutboxOutcome {
         /// When.
         at: DateTime<Utc>,
     },
-    /// Try again at `due_at`.
+    /// Try again at `due_at`; this attempt counts towards the retry limit.
     Retry {
         /// Next attempt.
         due_at: DateTime<Utc>,
         /// The failure.
+        error: String,
+    },
+    /// Try again at `due_at`, giving this attempt back (the message's attempt count goes down
+    /// by one): the failure was not the message's (the transport is down, the dispatcher is
+    /// paused by its circuit breaker, a batch could not be finished), so it must not bring
+    /// the message closer to Failed.
+    Released {
+        /// Next attempt.
+        due_at: DateTime<Utc>,
+        /// Why it was not delivered.
         error: String,
     },
     /// Failed for good.
@@ -187,15 +197,19 @@ pub struct OutboxUpdate {
 }
 
 /// Retry policy for transient failures (R7.2): exponential back-off, capped, with a bounded
-/// number of attempts.
+/// number of attempts, and jitter so that the messages an outage failed together do not all
+/// come back in the same instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetryPolicy {
     /// Delay after the first failure.
     pub first_delay: TimeDelta,
-    /// Longest delay.
+    /// Longest delay, before jitter.
     pub max_delay: TimeDelta,
     /// Attempts in all, the first included; after this many the message is dead.
     pub max_attempts: u32,
+    /// Up to this many percent of the delay are added at random (25 by default; 0 for none).
+    #[serde(default)]
+    pub jitter_percent: u32,
 }
 
 impl Default for RetryPolicy {
@@ -204,6 +218,7 @@ impl Default for RetryPolicy {
             first_delay: TimeDelta::seconds(30),
             max_delay: TimeDelta::hours(1),
             max_attempts: 8,
+            jitter_percent: 25,
         }
     }
 }
@@ -226,5 +241,26 @@ impl RetryPolicy {
             .checked_mul(1i32 << doublings)
             .unwrap_or(self.max_delay);
         delay.min(self.max_delay)
+    }
+
+    /// [`RetryPolicy::delay_after`] plus its jitter: `unit`, a random number in `[0, 1)`,
+    /// picks how much of the up to `jitter_percent` percent is added. Pure: the caller draws
+    /// `unit`.
+    ///
+    /// ```
+    /// use invite_core::RetryPolicy;
+    /// use chrono::TimeDelta;
+    /// let p = RetryPolicy::default();
+    /// assert_eq!(p.jittered_delay_after(1, 0.0), TimeDelta::seconds(30));
+    /// assert_eq!(p.jittered_delay_after(1, 0.5), TimeDelta::milliseconds(33_750));
+    /// assert!(p.jittered_delay_after(2, 0.999) < TimeDelta::seconds(75));
+    /// ```
+    pub fn jittered_delay_after(&self, attempts: u32, unit: f64) -> TimeDelta {
+        let delay = self.delay_after(attempts);
+        let share = unit.clamp(0.0, 1.0) * f64::from(self.jitter_percent.min(100)) / 100.0;
+        let extra_ms = (delay.num_milliseconds() as f64 * share) as i64;
+        delay
+            .checked_add(&TimeDelta::milliseconds(extra_ms))
+            .unwrap_or(delay)
     }
 }

@@ -62,8 +62,8 @@ pub fn due_day(settings: &OrgSettings, now: DateTime<Utc>) -> Option<(NaiveDate,
 /// a message sent a minute before is not followed by a reminder at once.
 pub fn eligible(inv: &Invitation, now: DateTime<Utc>, cutoff: DateTime<Utc>) -> bool {
     match inv.status_at(now) {
-        Status::Pending => inv.last_sent_at.is_some_and(|t| t < cutoff),
-        Status::NeverUsed => inv.signed_up_at.is_some_and(|t| t < cutoff),
+        Status::Pending => inv.last_sent_at().is_some_and(|t| t < cutoff),
+        Status::NeverUsed => inv.signed_up_at().is_some_and(|t| t < cutoff),
         _ => false,
     }
 }

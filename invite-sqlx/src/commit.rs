@@ -641,6 +641,9 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
             OutboxOutcome::Retry { due_at, error } => {
                 ("retry", None, Some(*due_at), Some(error.as_str()))
             }
+            OutboxOutcome::Released { due_at, error } => {
+                ("release", None, Some(*due_at), Some(error.as_str()))
+            }
             OutboxOutcome::Dead { reason } => ("dead", None, None, Some(reason.as_str())),
             OutboxOutcome::Dropped { reason } => ("dropped", None, None, Some(reason.as_str())),
         };

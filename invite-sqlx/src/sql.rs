@@ -453,12 +453,15 @@ pub(crate) const INSERT_LINKS: &str = "\
 /// outcome: 'sent' (at `$3`), 'retry' (due `$4`, error `$5`), 'dead' or 'dropped' (`$5`).
 pub(crate) const FINISH_MESSAGES: &str = "\
     UPDATE outbox o SET \
-        state = CASE u.outcome WHEN 'retry' THEN o.state ELSE u.outcome END, \
-        sent_at = CASE u.outcome WHEN 'sent' THEN u.at WHEN 'retry' THEN o.sent_at ELSE NULL END, \
+        state = CASE WHEN u.outcome IN ('retry', 'release') THEN o.state ELSE u.outcome END, \
+        sent_at = CASE WHEN u.outcome = 'sent' THEN u.at \
+            WHEN u.outcome IN ('retry', 'release') THEN o.sent_at ELSE NULL END, \
         state_reason = CASE WHEN u.outcome IN ('dead', 'dropped') THEN u.text \
-            WHEN u.outcome = 'retry' THEN o.state_reason ELSE NULL END, \
-        due_at = CASE u.outcome WHEN 'retry' THEN u.due_at ELSE o.due_at END, \
-        last_error = CASE u.outcome WHEN 'retry' THEN u.text ELSE o.last_error END, \
+            WHEN u.outcome IN ('retry', 'release') THEN o.state_reason ELSE NULL END, \
+        due_at = CASE WHEN u.outcome IN ('retry', 'release') THEN u.due_at ELSE o.due_at END, \
+        last_error = CASE WHEN u.outcome IN ('retry', 'release') THEN u.text ELSE o.last_error END, \
+        attempts = CASE WHEN u.outcome = 'release' THEN GREATEST(o.attempts - 1, 0) \
+            ELSE o.attempts END, \
         lease_token = NULL, lease_until = NULL \
     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], \
                 $6::uuid[]) AS u(id, outcome, at, due_at, text, lease) \

@@ -2,24 +2,24 @@
 //! store for single-process applications, development and tests, not a mock. It keeps nothing
 //! across restarts; use `invite-sqlx` for that.
 
-use crate::audit::{AuditAction, AuditEvent};
-use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
+mod reads;
+
+use crate::audit::AuditEvent;
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
 use crate::org::{Organization, SeatPolicy};
-use crate::outbox::{ClaimedMessage, Lease, OutboxMessage, OutboxOutcome, OutboxState};
-use crate::reminders;
-use crate::store::{Commit, CommitOutcome, Conflict, ReminderQuery, Store, StoreError, Write};
+use crate::outbox::{OutboxMessage, OutboxOutcome, OutboxState};
+use crate::store::{
+    Commit, CommitOutcome, Conflict, InvariantViolation, RecordStore, StoreError, Write,
+};
 use crate::token::{LinkRecord, TokenHash};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::ops::Bound;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// An in-memory [`Store`]. Clone-free sharing: wrap it in an `Arc`.
+/// An in-memory [`Store`](crate::Store). Clone-free sharing: wrap it in an `Arc`.
 ///
 /// Every commit takes one write lock, validates the whole commit against the current state and
 /// only then applies it, so a refused commit changes nothing.
@@ -142,8 +142,10 @@ impl State {
         for w in &c.invitations {
             let inv = w.record();
             match (w, self.invitation(&inv.id)) {
-                (Write::Insert(_), None) if inv.version == 0 => {}
-                (Write::Update(_), Some(cur)) if cur.version == inv.version => {}
+                (Write::Insert(_), None) if inv.version() == 0 => {}
+                (Write::Update(_), Some(cur)) if cur.version() == inv.version() => {
+                    immutable_invitation_fields(cur, inv)?;
+                }
                 (Write::Update(_), None) => {
                     return Err(conflict(Conflict::Missing {
                         entity: "invitation",
@@ -188,7 +190,16 @@ impl State {
             let m = w.record();
             match (w, self.members.get(&m.id)) {
                 (Write::Insert(_), None) if m.version == 0 => {}
-                (Write::Update(_), Some(cur)) if cur.version == m.version => {}
+                (Write::Update(_), Some(cur)) if cur.version == m.version => {
+                    if cur.org != m.org {
+                        return Err(InvariantViolation::ImmutableChanged {
+                            entity: "member",
+                            id: m.id.to_string(),
+                            field: "organization",
+                        }
+                        .into());
+                    }
+                }
                 (Write::Update(_), None) => {
                     return Err(conflict(Conflict::Missing {
                         entity: "member",
@@ -264,12 +275,13 @@ impl State {
         Ok(())
     }
 
-    fn put_invitation(&mut self, mut inv: Invitation) {
+    /// Stores `inv`, answering the version it is stored at.
+    fn put_invitation(&mut self, mut inv: Invitation) -> u64 {
         let previous = self
             .invitation(&inv.id)
-            .map(|old| (old.version, old.is_open(), old.address_key()));
+            .map(|old| (old.version(), old.is_open(), old.address_key()));
         if let Some((version, was_open, address_key)) = previous {
-            inv.version = version + 1;
+            inv = inv.at_version(version + 1);
             let key = (inv.org, address_key);
             if was_open && self.open_by_key.get(&key) == Some(&inv.id) {
                 self.open_by_key.remove(&key);
@@ -284,11 +296,14 @@ impl State {
             self.open_by_org.entry(inv.org).or_default().insert(inv.id);
         }
         // An invitation never changes organization (R2.6).
+        let version = inv.version();
         self.org_of.insert(inv.id, inv.org);
         self.by_org.entry(inv.org).or_default().insert(inv.id, inv);
+        version
     }
 
-    fn put_member(&mut self, mut m: Member) {
+    /// Stores `m`, answering the version it is stored at.
+    fn put_member(&mut self, mut m: Member) -> u64 {
         if let Some(old) = self.members.get(&m.id) {
             m.version = old.version + 1;
             if old.is_active() {
@@ -304,7 +319,9 @@ impl State {
             }
             *self.active_members.entry(m.org).or_default() += 1;
         }
+        let version = m.version;
         self.members.insert(m.id, m);
+        version
     }
 
     fn put_message(&mut self, m: OutboxMessage) {
@@ -318,6 +335,7 @@ impl State {
     }
 
     fn apply(&mut self, c: Commit) -> CommitOutcome {
+        let mut outcome = CommitOutcome::default();
         if let Some(w) = c.organization {
             let mut o = match w {
                 Write::Insert(o) => o,
@@ -326,17 +344,24 @@ impl State {
             if let Some(cur) = self.orgs.get(&o.id) {
                 o.version = cur.version + 1;
             }
+            outcome.versions.organization = Some((o.id, o.version));
             self.orgs.insert(o.id, o);
         }
         for w in c.invitations {
-            self.put_invitation(match w {
+            let inv = match w {
                 Write::Insert(i) | Write::Update(i) => i,
-            });
+            };
+            let id = inv.id;
+            let version = self.put_invitation(inv);
+            outcome.versions.invitations.push((id, version));
         }
         for w in c.members {
-            self.put_member(match w {
+            let m = match w {
                 Write::Insert(m) | Write::Update(m) => m,
-            });
+            };
+            let id = m.id;
+            let version = self.put_member(m);
+            outcome.versions.members.push((id, version));
         }
         for l in c.links {
             self.links.insert(l.hash, l);
@@ -353,12 +378,16 @@ impl State {
                     m.due_at = due_at;
                     m.last_error = Some(error);
                 }
+                OutboxOutcome::Released { due_at, error } => {
+                    m.due_at = due_at;
+                    m.last_error = Some(error);
+                    m.attempts = m.attempts.saturating_sub(1);
+                }
                 OutboxOutcome::Dead { reason } => m.state = OutboxState::Dead { reason },
                 OutboxOutcome::Dropped { reason } => m.state = OutboxState::Dropped { reason },
             }
             self.put_message(m);
         }
-        let mut outcome = CommitOutcome::default();
         for r in c.reminders {
             if self.reminder_marks.insert((r.invitation, r.day)) {
                 self.put_message(r.message);
@@ -374,8 +403,27 @@ impl State {
     }
 }
 
+/// R2.8, R2.6: an update never changes an invitation's contact, channel or organization.
+fn immutable_invitation_fields(stored: &Invitation, update: &Invitation) -> Result<(), StoreError> {
+    let field = if stored.contact != update.contact {
+        "contact"
+    } else if stored.channel != update.channel {
+        "channel"
+    } else if stored.org != update.org {
+        "organization"
+    } else {
+        return Ok(());
+    };
+    Err(InvariantViolation::ImmutableChanged {
+        entity: "invitation",
+        id: update.id.to_string(),
+        field,
+    }
+    .into())
+}
+
 #[async_trait]
-impl Store for MemoryStore {
+impl RecordStore for MemoryStore {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         let mut state = self.write();
         state.validate(&commit)?;
@@ -384,22 +432,6 @@ impl Store for MemoryStore {
 
     async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
         Ok(self.read().orgs.get(&id).cloned())
-    }
-
-    async fn organizations_with_reminders(
-        &self,
-        after: Option<OrgId>,
-        limit: u32,
-    ) -> Result<Vec<Organization>, StoreError> {
-        let s = self.read();
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        Ok(s.orgs
-            .range((start, Bound::Unbounded))
-            .map(|(_, o)| o)
-            .filter(|o| o.settings.reminders_enabled)
-            .take(limit as usize)
-            .cloned()
-            .collect())
     }
 
     async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
@@ -429,7 +461,7 @@ impl Store for MemoryStore {
         let wanted: HashSet<&UserRef> = users.iter().collect();
         let s = self.read();
         Ok(s.org_invitations(org)
-            .filter(|i| i.user_ref.as_ref().is_some_and(|u| wanted.contains(u)))
+            .filter(|i| i.user_ref().is_some_and(|u| wanted.contains(u)))
             .cloned()
             .collect())
     }
@@ -461,151 +493,13 @@ impl Store for MemoryStore {
         Ok(self.read().seats(org, now).unwrap_or(Seats::new(0, 0)))
     }
 
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        lease: TimeDelta,
-        limit: u32,
-    ) -> Result<Vec<ClaimedMessage>, StoreError> {
-        let mut s = self.write();
-        let ids: Vec<MessageId> = s
-            .due
-            .iter()
-            .take_while(|(due, _)| *due <= now)
-            .map(|(_, id)| *id)
-            .filter(|id| s.outbox[id].claimable_at(now))
-            .take(limit as usize)
-            .collect();
-        let mut claimed = Vec::with_capacity(ids.len());
-        for id in ids {
-            let m = s.outbox.get_mut(&id).expect("listed in the due index");
-            let l = Lease {
-                token: uuid::Uuid::new_v4(),
-                until: now + lease,
-            };
-            m.lease = Some(l);
-            m.attempts += 1;
-            claimed.push(ClaimedMessage {
-                message: m.clone(),
-                lease: l,
-            });
-        }
-        Ok(claimed)
-    }
-
-    async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
-        Ok(self.read().outbox.get(&id).cloned())
-    }
-
-    async fn reminder_candidates(&self, q: &ReminderQuery) -> Result<Vec<Invitation>, StoreError> {
+    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
         let s = self.read();
-        let Some(invitations) = s.by_org.get(&q.org) else {
-            return Ok(Vec::new());
-        };
-        let start = q.after.map_or(Bound::Unbounded, Bound::Excluded);
-        Ok(invitations
-            .range((start, Bound::Unbounded))
-            .map(|(_, inv)| inv)
-            .filter(|inv| reminders::eligible(inv, q.now, q.cutoff))
-            .filter(|inv| !s.reminder_marks.contains(&(inv.id, q.day)))
-            .take(q.limit as usize)
-            .cloned()
-            .collect())
+        Ok(ids.iter().filter_map(|id| s.orgs.get(id)).cloned().collect())
     }
 
-    async fn dashboard(
-        &self,
-        org: OrgId,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Dashboard>, StoreError> {
+    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
         let s = self.read();
-        let Some(o) = s.orgs.get(&org) else {
-            return Ok(None);
-        };
-        Ok(Some(Dashboard {
-            org,
-            counts: TabCounts::tally(s.org_invitations(org), now),
-            seats: s.seats(org, now).expect("organization exists"),
-            reminders_enabled: o.settings.reminders_enabled,
-        }))
-    }
-
-    async fn list(
-        &self,
-        org: OrgId,
-        query: &ListQuery,
-        now: DateTime<Utc>,
-    ) -> Result<Page, StoreError> {
-        let s = self.read();
-        // Sort keys are copied out beside each reference, so selecting the page compares
-        // compact tuples instead of reaching into scattered records.
-        let mut rows: Vec<_> = s
-            .org_invitations(org)
-            .filter(|i| query.selects(i, now) && query.is_after_cursor(i))
-            .map(|i| (query.sort_key(i), i))
-            .collect();
-        let limit = query.limit as usize;
-        // Only the first page's worth needs full sorting.
-        if rows.len() > limit {
-            rows.select_nth_unstable_by(limit, |a, b| query.compare_keys(&a.0, &b.0));
-            rows.truncate(limit + 1);
-        }
-        rows.sort_by(|a, b| query.compare_keys(&a.0, &b.0));
-        let has_more = rows.len() > limit;
-        rows.truncate(limit);
-        let next = match has_more {
-            true => rows.last().map(|(_, i)| query.cursor_at(i)),
-            false => None,
-        };
-        Ok(Page {
-            rows: rows
-                .into_iter()
-                .map(|(_, i)| Row::at(i.clone(), now))
-                .collect(),
-            next,
-        })
-    }
-
-    async fn daily_activity(
-        &self,
-        org: OrgId,
-        from: NaiveDate,
-        to: NaiveDate,
-        tz: Tz,
-    ) -> Result<Vec<DayActivity>, StoreError> {
-        let s = self.read();
-        let mut days: BTreeMap<NaiveDate, DayActivity> = from
-            .iter_days()
-            .take_while(|d| *d <= to)
-            .map(|d| (d, DayActivity::empty(d)))
-            .collect();
-        for e in s.audit.get(&org).into_iter().flatten() {
-            let day = e.at.with_timezone(&tz).date_naive();
-            let Some(entry) = days.get_mut(&day) else {
-                continue;
-            };
-            match e.action {
-                AuditAction::Delivered => entry.invitations_sent += 1,
-                AuditAction::SignedUp { .. } => entry.signups += 1,
-                AuditAction::FirstLogin => entry.first_logins += 1,
-                _ => {}
-            }
-        }
-        Ok(days.into_values().collect())
-    }
-
-    async fn audit_trail(
-        &self,
-        org: OrgId,
-        invitation: Option<InvitationId>,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        let s = self.read();
-        Ok(s.audit
-            .get(&org)
-            .into_iter()
-            .flatten()
-            .filter(|e| invitation.is_none() || e.invitation == invitation)
-            .cloned()
-            .collect())
+        Ok(ids.iter().filter_map(|id| s.invitation(id)).cloned().collect())
     }
 }

@@ -1,10 +1,7 @@
-//! The invitation record, its status at an instant (R4), its tab (R4.8) and the actions its
-//! status allows (R5.1).
+//! What an invitation's facts add up to: its [`Status`] (R4), its [`Tab`] (R4.8), the
+//! [`Action`]s its status allows (R5.1), and the reasons it failed or closed.
 
-use crate::access::Access;
-use crate::contact::{Channel, Contact};
-use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
-use chrono::{DateTime, Utc};
+use crate::ids::{InvitationId, UserRef};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -58,57 +55,6 @@ pub enum CompletedBy {
     FirstLogin,
     /// An admin marked it completed (R5.3).
     Admin,
-}
-
-/// One invitation: to whom, by which channel, granting what, sent by whom, and what happened
-/// since. The status is not stored: [`Invitation::status_at`] computes it from this record
-/// and the time, so expiry needs no sweeper (R4.3).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Invitation {
-    /// Its id.
-    pub id: InvitationId,
-    /// The organization that sent it and owns it (R2.6).
-    pub org: OrgId,
-    /// Where the invitee can be reached. Never edited (R2.8).
-    pub contact: Contact,
-    /// The channel it is delivered by.
-    pub channel: Channel,
-    /// Type and access; editable until signup (R2.8).
-    pub access: Access,
-    /// The application's own user id this invitation is tied to, if any (R2.11).
-    pub user_ref: Option<UserRef>,
-    /// Who sent it (R2.10).
-    pub sender: Sender,
-    /// When it was first created.
-    pub created_at: DateTime<Utc>,
-    /// When it was last invited or resent: the "last invitation date" (R2.10).
-    pub last_invited_at: DateTime<Utc>,
-    /// How many times an invitation message was delivered (R2.10).
-    pub send_count: u32,
-    /// When an invitation message was last delivered.
-    pub last_sent_at: Option<DateTime<Utc>>,
-    /// When the link delivered last stops working: last delivery plus the validity period.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// An invitation or resend was requested and not yet delivered (R4.1).
-    pub awaiting_delivery: bool,
-    /// Links of older generations are dead: each resend starts a new one (R5.2).
-    pub link_generation: u32,
-    /// Why it failed, if it did (R4.4).
-    pub failure: Option<FailureReason>,
-    /// When the invitee signed up (R2.10).
-    pub signed_up_at: Option<DateTime<Utc>>,
-    /// The member created by the signup.
-    pub member: Option<MemberId>,
-    /// When the member first logged in (R6.4).
-    pub first_login_at: Option<DateTime<Utc>>,
-    /// When and how it reached Completed.
-    pub completed: Option<(DateTime<Utc>, CompletedBy)>,
-    /// When the last follow-up was queued (R5.4).
-    pub last_follow_up_at: Option<DateTime<Utc>>,
-    /// When and why it was closed (R4.7).
-    pub closed: Option<(DateTime<Utc>, CloseReason)>,
-    /// Optimistic-concurrency version; the store refuses a write made from an older one.
-    pub version: u64,
 }
 
 /// The status of an invitation at an instant (R4). Exactly one applies.
@@ -267,57 +213,55 @@ impl fmt::Display for Action {
     }
 }
 
-impl Invitation {
-    /// The status at `now` (R4): a pure function of this record and the time.
-    ///
-    /// ```
-    /// # use invite_core::{Invitation, Status};
-    /// # fn check(inv: &Invitation, now: chrono::DateTime<chrono::Utc>) {
-    /// let status: Status = inv.status_at(now);
-    /// let buttons = status.actions();
-    /// # }
-    /// ```
-    pub fn status_at(&self, now: DateTime<Utc>) -> Status {
-        if self.closed.is_some() {
-            return Status::Cancelled;
-        }
-        if self.signed_up_at.is_some() {
-            return if self.completed.is_some() {
-                Status::Completed
-            } else {
-                Status::NeverUsed
-            };
-        }
-        if self.failure.is_some() {
-            return Status::Failed;
-        }
-        if self.awaiting_delivery {
-            return Status::Queued;
-        }
-        match self.expires_at {
-            Some(expiry) if now >= expiry => Status::Expired,
-            _ => Status::Pending,
-        }
-    }
 
-    /// The address key this invitation is unique by among open invitations of its
-    /// organization (R2.7): lower-cased e-mail or E.164 phone of its channel.
-    pub fn address_key(&self) -> String {
-        self.contact
-            .key_for(self.channel)
-            .expect("an invitation's contact is reachable by its channel")
-    }
+/// The changes an invitation record makes to itself, one method of [`crate::Invitation`] each.
+/// A record refuses a change its state does not allow with
+/// [`crate::Refusal::TransitionNotAllowed`] naming it; the admin actions among them refuse
+/// with [`crate::Refusal::ActionNotAllowed`] instead, so a UI can tell the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Transition {
+    /// The invitation or resend message was delivered (R4.2, R4.3).
+    Delivered,
+    /// Delivery failed for good (R4.4, R7.2).
+    DeliveryFailed,
+    /// An admin resent it (R5.2).
+    Resent,
+    /// An admin cancelled it (R4.7).
+    Cancelled,
+    /// An admin edited its access (R2.8).
+    AccessEdited,
+    /// The invitee signed up (R6.2, R6.3).
+    SignedUp,
+    /// The signup found no free seat (R3.2).
+    SignupRefusedForSeats,
+    /// The member logged in for the first time (R6.4).
+    FirstLogin,
+    /// An admin marked it completed (R5.3).
+    MarkedCompleted,
+    /// A follow-up was queued (R5.4).
+    FollowUpQueued,
+    /// A new invitation to the same address took its place (R2.7).
+    Replaced,
+    /// The member who signed up with it was removed (R3.6).
+    MemberRemoved,
+}
 
-    /// Open: neither closed nor signed up. At most one open invitation per organization and
-    /// address; an open one that is Expired or Failed is replaced when the address is invited
-    /// again, a live one refuses the new invite with `AlreadyInvited` (R2.7).
-    pub fn is_open(&self) -> bool {
-        self.closed.is_none() && self.signed_up_at.is_none()
-    }
-
-    /// Whether it holds a seat at `now` under [`crate::SeatPolicy::ReserveOnInvite`] (R3.5):
-    /// live and not yet signed up.
-    pub fn reserves_seat_at(&self, now: DateTime<Utc>) -> bool {
-        self.status_at(now).is_live()
+impl fmt::Display for Transition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transition::Delivered => "record a delivery of",
+            Transition::DeliveryFailed => "record a failed delivery of",
+            Transition::Resent => "resend",
+            Transition::Cancelled => "cancel",
+            Transition::AccessEdited => "edit the access of",
+            Transition::SignedUp => "sign up with",
+            Transition::SignupRefusedForSeats => "refuse for seats the signup of",
+            Transition::FirstLogin => "record the first login of",
+            Transition::MarkedCompleted => "mark completed",
+            Transition::FollowUpQueued => "queue a follow-up to",
+            Transition::Replaced => "replace",
+            Transition::MemberRemoved => "close for a removed member",
+        })
     }
 }

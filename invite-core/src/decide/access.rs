@@ -1,0 +1,93 @@
+//! Whether an invitation's access fits the organization sending it (R2.4, R2.5).
+
+use crate::access::{Access, AccessError, AccessScope, InvitationType, PermissionLevel};
+use crate::ids::OrgId;
+use crate::org::{OrgKind, Organization};
+use crate::refusal::Refusal;
+use std::collections::HashSet;
+
+/// The client organizations `access` grants roles on: what a decision about it must load.
+pub fn granted_clients(access: &Access) -> Vec<OrgId> {
+    match &access.scope {
+        AccessScope::Role(_) => Vec::new(),
+        AccessScope::Clients(grants) => grants.iter().map(|g| g.client).collect(),
+    }
+}
+
+/// R2.4, R2.5: an admin has a valid permission level; an MSP grants one or more roles, each
+/// on one of its own clients, none twice; every other organization grants one role.
+/// `clients` are the organizations [`granted_clients`] names, as loaded (missing ones absent).
+pub fn check_access(
+    org: &Organization,
+    access: &Access,
+    clients: &[Organization],
+) -> Result<(), Refusal> {
+    if let InvitationType::Admin(level) = &access.invitation_type {
+        PermissionLevel::new(level.as_str())?;
+    }
+    match (&access.scope, org.is_msp()) {
+        (AccessScope::Role(_), true) => Err(AccessError::MspNeedsClientGrants.into()),
+        (AccessScope::Clients(_), false) => Err(AccessError::GrantsOnlyFromMsp.into()),
+        (AccessScope::Role(_), false) => Ok(()),
+        (AccessScope::Clients(grants), true) => {
+            if grants.is_empty() {
+                return Err(AccessError::MspNeedsClientGrants.into());
+            }
+            let mut seen = HashSet::new();
+            for grant in grants {
+                if !seen.insert(grant.client) {
+                    return Err(AccessError::DuplicateGrant(grant.client).into());
+                }
+                let is_own_client = clients.iter().any(|c| {
+                    c.id == grant.client && c.kind == (OrgKind::Client { msp: org.id })
+                });
+                if !is_own_client {
+                    return Err(AccessError::NotAClient(grant.client).into());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{ClientGrant, Role};
+    use crate::org::OrgSettings;
+
+    fn org(name: &str, kind: OrgKind) -> Organization {
+        Organization::new(name, kind, OrgSettings::with_seats(5))
+    }
+
+    #[test]
+    fn r2_5_an_msp_grants_roles_on_its_own_clients_only() {
+        let msp = org("Provider", OrgKind::Msp);
+        let client = org("Bank", OrgKind::Client { msp: msp.id });
+        let stranger = org("Other", OrgKind::Client { msp: OrgId::new() });
+        let grant = |c: &Organization| ClientGrant {
+            client: c.id,
+            role: Role::ReadOnly,
+        };
+        let ok = Access::msp_user(vec![grant(&client)]);
+        assert_eq!(check_access(&msp, &ok, &[client.clone()]), Ok(()));
+        let foreign = Access::msp_user(vec![grant(&stranger)]);
+        assert_eq!(
+            check_access(&msp, &foreign, &[stranger.clone()]),
+            Err(AccessError::NotAClient(stranger.id).into())
+        );
+        let twice = Access::msp_user(vec![grant(&client), grant(&client)]);
+        assert_eq!(
+            check_access(&msp, &twice, &[client.clone()]),
+            Err(AccessError::DuplicateGrant(client.id).into())
+        );
+        assert_eq!(
+            check_access(&msp, &Access::user(Role::Admin), &[]),
+            Err(AccessError::MspNeedsClientGrants.into())
+        );
+        assert_eq!(
+            check_access(&client, &ok, &[client.clone()]),
+            Err(AccessError::GrantsOnlyFromMsp.into())
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! The dispatcher's decisions (R7): whether a claimed message still applies, what a failed
+//! attempt comes to, and the commit that records a batch of attempts.
+
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::ids::InvitationId;
+use crate::invitation::{FailureReason, Invitation, Status};
+use crate::notifier::NotifyError;
+use crate::org::Organization;
+use crate::outbox::{ClaimedMessage, MessageKind, OutboxMessage, OutboxOutcome, OutboxUpdate};
+use crate::outbox::RetryPolicy;
+use crate::store::{Commit, Write};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+
+/// Whether a claimed message still applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Deliver it; `with_link` says whether it carries a freshly minted signup link.
+    Deliver {
+        /// An invitation, a resend, or a reminder to an invitee who has not signed up.
+        with_link: bool,
+    },
+    /// Do not send it: it no longer applies (why).
+    Drop(String),
+    /// Do not send it, and fail the invitation (an invitation message whose channel the
+    /// organization stopped allowing).
+    Fail(FailureReason),
+}
+
+/// R7.1, R5.2, R8.2, R8.4, R5.4: whether `message` still applies at `now` to its invitation
+/// and organization as loaded. Dropped: a message whose invitation or organization is gone or
+/// which was cancelled; an invitation or resend a newer resend superseded or that is no longer
+/// Queued; a reminder after the switch went off (or from a period a switch-off ended), for a
+/// local day that is over, or to an invitation no longer Pending or Never Used; a follow-up to
+/// one no longer Never Used. A message by a channel the organization no longer allows fails an
+/// invitation message and drops the others.
+pub fn judge(
+    message: &OutboxMessage,
+    inv: Option<&Invitation>,
+    org: Option<&Organization>,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let (Some(inv), Some(org)) = (inv, org) else {
+        return Verdict::Drop("invitation or organization no longer exists".into());
+    };
+    let status = inv.status_at(now);
+    if status == Status::Cancelled {
+        return Verdict::Drop("invitation cancelled".into());
+    }
+    if !org.settings.channels.allows(inv.channel) {
+        let reason = format!("the organization no longer allows {}", inv.channel);
+        return match message.kind.is_invitation() {
+            true => Verdict::Fail(FailureReason::DeliveryRejected(reason)),
+            false => Verdict::Drop(reason),
+        };
+    }
+    match message.kind {
+        MessageKind::Invitation | MessageKind::Resend => {
+            if message.link_generation != inv.link_generation() {
+                return Verdict::Drop("superseded by a resend".into());
+            }
+            if status != Status::Queued {
+                return Verdict::Drop(format!("invitation is {status}"));
+            }
+            Verdict::Deliver { with_link: true }
+        }
+        MessageKind::Reminder => {
+            let switched_off_since_queued = org
+                .settings
+                .reminders_on_since
+                .is_some_and(|on| message.created_at < on);
+            if !org.settings.reminders_enabled || switched_off_since_queued {
+                return Verdict::Drop("reminders switched off".into());
+            }
+            // A reminder is for its local day only: one still undelivered when the day is over
+            // would arrive with the next day's, and missed days would pile up.
+            let today = now.with_timezone(&org.settings.time_zone).date_naive();
+            if let Some(day) = message.reminder_day.filter(|d| *d != today) {
+                return Verdict::Drop(format!("reminder for {day}, a day that is over"));
+            }
+            match status {
+                Status::Pending => Verdict::Deliver { with_link: true },
+                Status::NeverUsed => Verdict::Deliver { with_link: false },
+                other => Verdict::Drop(format!("invitation is {other}")),
+            }
+        }
+        MessageKind::FollowUp => match status {
+            Status::NeverUsed => Verdict::Deliver { with_link: false },
+            other => Verdict::Drop(format!("invitation is {other}")),
+        },
+    }
+}
+
+/// R4.3: until when the link a message carries works, as the message tells the invitee: an
+/// invitation or resend starts a new validity period at delivery; a reminder carries a new
+/// link to the same period.
+pub fn link_expiry(
+    message: &OutboxMessage,
+    inv: &Invitation,
+    validity: TimeDelta,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match message.kind {
+        MessageKind::Reminder => inv.expires_at(),
+        _ => Some(crate::clock::saturating_add(now, validity)),
+    }
+}
+
+/// What one delivery attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempted {
+    /// Delivered at `at`.
+    Sent {
+        /// When the notifier accepted it.
+        at: DateTime<Utc>,
+    },
+    /// Failed for this recipient for now; retry at `due_at` (the attempt counts).
+    Retry {
+        /// Next attempt.
+        due_at: DateTime<Utc>,
+        /// The failure.
+        error: String,
+    },
+    /// Not the message's fault (the transport is down, the dispatcher paused); retry at
+    /// `due_at` and give the attempt back.
+    Released {
+        /// Next attempt.
+        due_at: DateTime<Utc>,
+        /// Why.
+        error: String,
+    },
+    /// Failed for good: the invitation becomes Failed.
+    Failed(FailureReason),
+    /// No longer applies; not sent.
+    Dropped(String),
+}
+
+/// R7.2: what a failed attempt comes to. A transport failure is never the recipient's: the
+/// attempt is given back and retried after `transport_pause`, however often it happens. A
+/// transient failure is retried with back-off and jitter (`jitter_unit`, a random number in
+/// `[0, 1)`) until the message's attempts reach the policy's limit, then fails the invitation
+/// ("retries exhausted"); a permanent one fails it at once ("delivery rejected").
+pub fn after_failure(
+    error: &NotifyError,
+    attempts: u32,
+    policy: &RetryPolicy,
+    transport_pause: TimeDelta,
+    jitter_unit: f64,
+    now: DateTime<Utc>,
+) -> Attempted {
+    let reason = error.reason().to_owned();
+    if error.is_transport() {
+        return Attempted::Released {
+            due_at: crate::clock::saturating_add(now, transport_pause),
+            error: reason,
+        };
+    }
+    if error.is_transient() && attempts < policy.max_attempts {
+        let delay = policy.jittered_delay_after(attempts, jitter_unit);
+        return Attempted::Retry {
+            due_at: crate::clock::saturating_add(now, delay),
+            error: reason,
+        };
+    }
+    Attempted::Failed(match error.is_transient() {
+        true => FailureReason::RetriesExhausted(reason),
+        false => FailureReason::DeliveryRejected(reason),
+    })
+}
+
+/// The commit recording a batch of attempts: every message finished under its lease, every
+/// invitation changed once with the effect of all of its messages (an invitation and its
+/// reminder in one batch, say), each change audited (R10.2).
+#[derive(Debug)]
+pub struct BatchRecord {
+    commit: Option<Commit>,
+    now: DateTime<Utc>,
+    changed: BTreeMap<InvitationId, Invitation>,
+}
+
+impl BatchRecord {
+    /// An empty record of attempts decided at `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            commit: None,
+            now,
+            changed: BTreeMap::new(),
+        }
+    }
+
+    /// Records `attempted` for `claim`. `inv` is the message's invitation as loaded (`None`
+    /// if gone); `validity` the organization's link validity (R4.3).
+    pub fn record(
+        &mut self,
+        claim: &ClaimedMessage,
+        inv: Option<&Invitation>,
+        validity: TimeDelta,
+        attempted: &Attempted,
+    ) {
+        let msg = &claim.message;
+        let now = self.now;
+        let commit = self.commit.get_or_insert_with(|| Commit::new(msg.org, now));
+        let outcome = match attempted {
+            Attempted::Sent { at } => OutboxOutcome::Sent { at: *at },
+            Attempted::Retry { due_at, error } => OutboxOutcome::Retry {
+                due_at: *due_at,
+                error: error.clone(),
+            },
+            Attempted::Released { due_at, error } => OutboxOutcome::Released {
+                due_at: *due_at,
+                error: error.clone(),
+            },
+            Attempted::Failed(failure) => OutboxOutcome::Dead {
+                reason: failure.to_string(),
+            },
+            Attempted::Dropped(reason) => OutboxOutcome::Dropped {
+                reason: reason.clone(),
+            },
+        };
+        commit.outbox_updates.push(OutboxUpdate {
+            id: msg.id,
+            lease: claim.lease.token,
+            outcome,
+        });
+        let Some(loaded) = inv else { return };
+        let current = self.changed.get(&loaded.id).unwrap_or(loaded).clone();
+        let before = current.status_at(now);
+        let audit = |action, after| {
+            AuditEvent::invitation(
+                msg.org,
+                current.id,
+                &Actor::System,
+                now,
+                action,
+                Some(before),
+                Some(after),
+            )
+        };
+        match attempted {
+            Attempted::Sent { at } if msg.kind.is_invitation() => {
+                // R2.10, R4.3: the send is counted and the validity period starts.
+                if let Ok(next) = current.delivered(msg.link_generation, validity, *at) {
+                    commit
+                        .audit
+                        .push(audit(AuditAction::Delivered, next.status_at(now)));
+                    self.changed.insert(next.id, next);
+                }
+            }
+            Attempted::Retry { error, .. } => commit.audit.push(audit(
+                AuditAction::DeliveryRetried {
+                    reason: error.clone(),
+                },
+                before,
+            )),
+            Attempted::Failed(failure) => {
+                // R4.4, R7.2. A reminder or follow-up that cannot reach the invitee fails the
+                // invitation too, unless the invitee signed up meanwhile.
+                let generation = msg.kind.is_invitation().then_some(msg.link_generation);
+                let after = match current.delivery_failed(generation, failure.clone(), now) {
+                    Ok(next) => {
+                        let status = next.status_at(now);
+                        self.changed.insert(next.id, next);
+                        status
+                    }
+                    Err(_) => before,
+                };
+                commit.audit.push(audit(
+                    AuditAction::DeliveryFailed {
+                        reason: failure.to_string(),
+                    },
+                    after,
+                ));
+            }
+            Attempted::Sent { .. } | Attempted::Released { .. } | Attempted::Dropped(_) => {}
+        }
+    }
+
+    /// The commit, if anything was recorded.
+    pub fn into_commit(self) -> Option<Commit> {
+        let mut commit = self.commit?;
+        commit
+            .invitations
+            .extend(self.changed.into_values().map(Write::Update));
+        Some(commit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::given::*;
+    use crate::outbox::Lease;
+
+    fn claim(inv: &Invitation, kind: MessageKind) -> ClaimedMessage {
+        let mut message = OutboxMessage::new(inv.org, inv.id, kind, inv.link_generation(), now());
+        message.attempts = 1;
+        ClaimedMessage {
+            message,
+            lease: Lease {
+                token: uuid::Uuid::new_v4(),
+                until: now() + TimeDelta::minutes(5),
+            },
+        }
+    }
+
+    #[test]
+    fn r7_2_transport_failures_give_the_attempt_back_and_never_fail() {
+        let policy = RetryPolicy::default();
+        let down = NotifyError::transport("connection refused");
+        let pause = TimeDelta::seconds(30);
+        for attempts in [1, policy.max_attempts, policy.max_attempts + 5] {
+            assert!(matches!(
+                after_failure(&down, attempts, &policy, pause, 0.5, now()),
+                Attempted::Released { .. }
+            ));
+        }
+        let busy = NotifyError::transient("451 busy");
+        assert!(matches!(after_failure(&busy, 1, &policy, pause, 0.0, now()), Attempted::Retry { due_at, .. } if due_at == now() + TimeDelta::seconds(30)));
+        assert!(matches!(
+            after_failure(&busy, policy.max_attempts, &policy, pause, 0.0, now()),
+            Attempted::Failed(FailureReason::RetriesExhausted(_))
+        ));
+        let rejected = NotifyError::permanent("550 no such user");
+        assert!(matches!(
+            after_failure(&rejected, 1, &policy, pause, 0.0, now()),
+            Attempted::Failed(FailureReason::DeliveryRejected(_))
+        ));
+    }
+
+    #[test]
+    fn r7_1_a_superseded_invitation_message_is_dropped() {
+        let org = standalone(5);
+        let inv = queued(&org, "bob@example.com");
+        let c = claim(&inv, MessageKind::Invitation);
+        assert_eq!(judge(&c.message, Some(&inv), Some(&org), now()), Verdict::Deliver { with_link: true });
+        let mut stale = c.message.clone();
+        stale.link_generation = 0;
+        assert!(matches!(judge(&stale, Some(&inv), Some(&org), now()), Verdict::Drop(_)));
+        assert!(matches!(judge(&c.message, None, Some(&org), now()), Verdict::Drop(_)));
+    }
+
+    #[test]
+    fn r4_3_a_batch_records_each_invitation_once_with_all_of_its_messages() {
+        // given one invitation whose invitation message and (stale) reminder were claimed together
+        let org = standalone(5);
+        let inv = queued(&org, "bob@example.com");
+        let first = claim(&inv, MessageKind::Invitation);
+        let reminder = claim(&inv, MessageKind::Reminder);
+        let mut batch = BatchRecord::new(now());
+        batch.record(&first, Some(&inv), org.settings.validity, &Attempted::Sent { at: now() });
+        batch.record(&reminder, Some(&inv), org.settings.validity, &Attempted::Dropped("stale".into()));
+        let commit = batch.into_commit().unwrap();
+        // then both messages are finished and the invitation is written once, delivered
+        assert_eq!(commit.outbox_updates.len(), 2);
+        assert_eq!(commit.invitations.len(), 1);
+        let stored = commit.invitations[0].record();
+        assert_eq!(stored.status_at(now()), Status::Pending);
+        assert_eq!(stored.expires_at(), Some(now() + org.settings.validity));
+    }
+}

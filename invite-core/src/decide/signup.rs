@@ -1,0 +1,260 @@
+//! Signing up with a link, and the first login (R6, R3.2).
+
+use super::{Decision, authorize};
+use crate::actor::Actor;
+use crate::audit::{AuditAction, AuditEvent};
+use crate::bounds;
+use crate::ids::UserRef;
+use crate::invitation::Invitation;
+use crate::member::{Member, Seats};
+use crate::org::{Organization, SeatPolicy};
+use crate::refusal::Refusal;
+use crate::store::{Commit, SeatCheck, Write};
+use crate::token::LinkRecord;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A successful signup.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Signup {
+    /// The new member: create the account with `member.access`.
+    pub member: Member,
+    /// The invitation, now Never Used.
+    pub invitation: Invitation,
+}
+
+/// What a signup is decided from.
+#[derive(Clone, Copy, Debug)]
+pub struct SignupFacts<'a> {
+    /// The link the token hashes to.
+    pub link: &'a LinkRecord,
+    /// Its invitation.
+    pub invitation: &'a Invitation,
+    /// The invitation's organization.
+    pub org: &'a Organization,
+    /// Active members of the organization reachable at the invitation's contact keys.
+    pub members: &'a [Member],
+    /// The organization's seats now.
+    pub seats: Seats,
+    /// The store refused the previous attempt's commit for want of a seat (R3.4): this time
+    /// the signup fails for seats whatever the count said.
+    pub lost_seat_race: bool,
+}
+
+/// R6.2, R6.3, R3.2: a signup with a link. Refused with the link's own refusal (used,
+/// cancelled, superseded, failed, expired; the record's [`Invitation::link_refusal`]); a
+/// contact that is a member already is [`Refusal::AlreadyMember`], except the member this very
+/// link made, which is [`Refusal::LinkAlreadyUsed`] however the race between two submissions
+/// of the link went. Without a free seat under `ClaimOnSignup` (or after losing the race for
+/// the last one) the invitation becomes Failed and the answer is [`Refusal::SeatsExhausted`];
+/// otherwise a member is created, claiming a seat (or converting the reservation under
+/// `ReserveOnInvite`, R3.5). `user_ref` is the application's id for the new account; without
+/// it, the invitation's own (R2.11).
+pub fn sign_up(
+    facts: SignupFacts<'_>,
+    user_ref: Option<UserRef>,
+    now: DateTime<Utc>,
+) -> Decision<Signup> {
+    Decision::or_refuse((|| {
+        let inv = facts.invitation;
+        let generation = facts.link.generation;
+        if facts.members.iter().any(|m| m.invitation == Some(inv.id)) {
+            return Err(Refusal::LinkAlreadyUsed);
+        }
+        if let Some(refusal) = inv.link_refusal(generation, now) {
+            return Err(refusal);
+        }
+        if !facts.members.is_empty() {
+            return Err(Refusal::AlreadyMember {
+                address: inv.contact.to_string(),
+            });
+        }
+        let user_ref = match user_ref {
+            Some(u) => Some(UserRef(bounds::check_id("user_ref", u.as_str())?)),
+            None => inv.user_ref().cloned(),
+        };
+        let actor = &Actor::Invitee;
+        let before = Some(inv.status_at(now));
+        let mut commit = Commit::new(inv.org, now);
+        let claims_seat = facts.org.settings.seat_policy == SeatPolicy::ClaimOnSignup;
+        if facts.lost_seat_race || (claims_seat && facts.seats.available == 0) {
+            // R3.2: the failed signup is itself a recorded outcome.
+            let failed = inv.signup_refused_for_seats(generation, now)?;
+            commit.audit.push(AuditEvent::invitation(
+                inv.org,
+                inv.id,
+                actor,
+                now,
+                AuditAction::SignupFailedSeatsExhausted,
+                before,
+                Some(failed.status_at(now)),
+            ));
+            commit.invitations.push(Write::Update(failed));
+            return Ok(Decision::recorded_refusal(commit, Refusal::SeatsExhausted));
+        }
+        let member = Member::joined(
+            inv.org,
+            inv.contact.clone(),
+            user_ref.clone(),
+            inv.access().clone(),
+            Some(inv.id),
+            now,
+        );
+        let signed_up = inv.signed_up(generation, member.id, user_ref, now)?;
+        commit.seat_check = Some(match claims_seat {
+            true => SeatCheck::claim_member(),
+            false => SeatCheck::reserved_member(),
+        });
+        commit.members.push(Write::Insert(member.clone()));
+        commit.audit.push(AuditEvent::invitation(
+            inv.org,
+            inv.id,
+            actor,
+            now,
+            AuditAction::SignedUp { member: member.id },
+            before,
+            Some(signed_up.status_at(now)),
+        ));
+        commit.invitations.push(Write::Update(signed_up.clone()));
+        Ok(Decision::commit(
+            commit,
+            Signup {
+                member,
+                invitation: signed_up,
+            },
+        ))
+    })())
+}
+
+/// R6.4: the first login, reported by the application (or, on their behalf, by the member
+/// themself or an admin of their organization; R10.1: a read-only user reads only), moves
+/// Never Used to Completed. Later reports, and members who came without an invitation
+/// (`invitation` is `None`), change nothing.
+pub fn record_first_login(
+    actor: &Actor,
+    member: &Member,
+    invitation: Option<&Invitation>,
+    now: DateTime<Utc>,
+) -> Decision<()> {
+    Decision::or_refuse((|| {
+        match actor {
+            Actor::Application | Actor::System => {}
+            Actor::OrgUser { org, user, .. } if *org == member.org => {
+                let is_self = member.user_ref.as_ref() == Some(user);
+                if !is_self {
+                    authorize::admin_of(actor, member.org)?;
+                }
+            }
+            Actor::OrgUser { .. } => return Err(Refusal::MemberNotFound(member.id)),
+            _ => {
+                return Err(Refusal::Forbidden(
+                    "only the application, an admin or the member themself reports a login"
+                        .into(),
+                ));
+            }
+        }
+        let Some(inv) = invitation.filter(|i| i.first_login_at().is_none()) else {
+            return Ok(Decision::nothing(()));
+        };
+        let logged_in = inv.first_login(now)?;
+        let mut commit = Commit::new(inv.org, now);
+        commit.audit.push(AuditEvent::invitation(
+            inv.org,
+            inv.id,
+            actor,
+            now,
+            AuditAction::FirstLogin,
+            Some(inv.status_at(now)),
+            Some(logged_in.status_at(now)),
+        ));
+        commit.invitations.push(Write::Update(logged_in));
+        Ok(Decision::commit(commit, ()))
+    })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::given::*;
+    use crate::invitation::Status;
+
+    fn link_of(inv: &Invitation) -> LinkRecord {
+        LinkRecord {
+            hash: crate::token::TokenHash([7; 32]),
+            invitation: inv.id,
+            generation: inv.link_generation(),
+            issued_at: now(),
+        }
+    }
+
+    #[test]
+    fn r3_2_without_a_free_seat_the_signup_fails_the_invitation() {
+        let org = standalone(1);
+        let inv = pending(&org, "bob@example.com");
+        let link = link_of(&inv);
+        let facts = SignupFacts {
+            link: &link,
+            invitation: &inv,
+            org: &org,
+            members: &[],
+            seats: seats(1, 1),
+            lost_seat_race: false,
+        };
+        let d = sign_up(facts, None, now());
+        assert_eq!(d.answer, Err(Refusal::SeatsExhausted));
+        let commit = d.commit.expect("the failure is recorded");
+        assert_eq!(commit.invitations[0].record().status_at(now()), Status::Failed);
+        assert_eq!(commit.seat_check, None);
+    }
+
+    #[test]
+    fn r6_3_the_loser_of_two_submissions_of_one_link_is_told_the_link_is_used() {
+        // given the winner's member, seen before its invitation's update (a stale read)
+        let org = standalone(5);
+        let inv = pending(&org, "bob@example.com");
+        let link = link_of(&inv);
+        let winner = Member::joined(org.id, inv.contact.clone(), None, read_only(), Some(inv.id), now());
+        let facts = SignupFacts {
+            link: &link,
+            invitation: &inv,
+            org: &org,
+            members: std::slice::from_ref(&winner),
+            seats: seats(5, 1),
+            lost_seat_race: false,
+        };
+        // then the answer is LinkAlreadyUsed, never AlreadyMember
+        assert_eq!(sign_up(facts, None, now()).answer, Err(Refusal::LinkAlreadyUsed));
+    }
+
+    #[test]
+    fn r6_2_r3_5_a_reserved_signup_converts_its_seat() {
+        let mut org = standalone(1);
+        org.settings.seat_policy = SeatPolicy::ReserveOnInvite;
+        let inv = pending(&org, "bob@example.com");
+        let link = link_of(&inv);
+        let facts = SignupFacts {
+            link: &link,
+            invitation: &inv,
+            org: &org,
+            members: &[],
+            seats: seats(1, 1),
+            lost_seat_race: false,
+        };
+        let d = sign_up(facts, Some("app-7".into()), now());
+        let commit = d.commit.unwrap();
+        assert_eq!(commit.seat_check, Some(SeatCheck::reserved_member()));
+        let signup = d.answer.unwrap();
+        assert_eq!(signup.invitation.status_at(now()), Status::NeverUsed);
+        assert_eq!(signup.member.user_ref, Some("app-7".into()));
+    }
+
+    #[test]
+    fn r6_4_a_read_only_user_reports_only_their_own_login() {
+        let org = standalone(5);
+        let member = Member::joined(org.id, email("bob@example.com"), Some("u-bob".into()), read_only(), None, now());
+        let other = Actor::read_only(org.id, "u-rita", "Rita");
+        assert!(matches!(record_first_login(&other, &member, None, now()).answer, Err(Refusal::Forbidden(_))));
+        let own = Actor::read_only(org.id, "u-bob", "Bob");
+        assert_eq!(record_first_login(&own, &member, None, now()), Decision::nothing(()));
+    }
+}

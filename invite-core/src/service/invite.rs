@@ -1,0 +1,164 @@
+//! Inviting: one contact, many addresses, or the application's directory users (R2).
+
+use super::{DirectoryUser, InvitationService};
+use crate::access::Access;
+use crate::actor::Actor;
+use crate::bounds;
+use crate::clock::Clock;
+use crate::contact::{Channel, Contact, Email, Phone, parse_address};
+use crate::decide::invite::{Candidate, InviteFacts, InviteOutcome};
+use crate::decide::{self, Decision};
+use crate::error::Error;
+use crate::ids::{OrgId, UserRef};
+use crate::invitation::Invitation;
+use crate::refusal::Refusal;
+use crate::store::Store;
+
+impl<S: Store, C: Clock> InvitationService<S, C> {
+    /// Invites one contact (R2). Refusals: [`Refusal::AlreadyInvited`],
+    /// [`Refusal::AlreadyMember`], [`Refusal::NoSeatsAvailable`], [`Refusal::ChannelNotAllowed`],
+    /// [`Refusal::InvalidAccess`], [`Refusal::Forbidden`].
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        contact: Contact,
+        channel: Channel,
+        access: Access,
+    ) -> Result<Invitation, Error> {
+        let candidate = Candidate {
+            input: contact.to_string(),
+            contact: Ok(contact),
+            channel,
+            user_ref: None,
+        };
+        let mut outcomes = self.invite_candidates(actor, org, &access, vec![candidate]).await?;
+        Ok(outcomes.remove(0).result?)
+    }
+
+    /// Invites many addresses with the same type and access, in one commit (R2.9). Each
+    /// address is an e-mail (contains `@`) or a phone number; the channel follows from it. The
+    /// answer has one entry per address, in order: one bad address never blocks the others.
+    /// The call itself fails only for what concerns them all (actor, organization, access).
+    pub async fn invite_many(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        addresses: &[&str],
+        access: Access,
+    ) -> Result<Vec<InviteOutcome>, Error> {
+        let candidates = addresses
+            .iter()
+            .map(|a| {
+                let contact = parse_address(a).map_err(Refusal::from);
+                // Phone numbers go by SMS, e-mail addresses by e-mail.
+                let channel = match &contact {
+                    Ok(c) if c.email_address().is_none() => Channel::Sms,
+                    _ => Channel::Email,
+                };
+                Candidate {
+                    input: (*a).to_owned(),
+                    contact,
+                    channel,
+                    user_ref: None,
+                }
+            })
+            .collect();
+        self.invite_candidates(actor, org, &access, candidates).await
+    }
+
+    /// Invites users of the application's directory by the contact in their profile (R2.3,
+    /// R2.11), in one commit: a user without an address for `channel` gets
+    /// [`Refusal::MissingContact`] and nothing is queued for them. An organization that does
+    /// not allow `channel` refuses the call.
+    pub async fn invite_directory_users(
+        &self,
+        actor: &Actor,
+        org_id: OrgId,
+        users: &[DirectoryUser],
+        channel: Channel,
+        access: Access,
+    ) -> Result<Vec<InviteOutcome>, Error> {
+        decide::authorize::admin_of(actor, org_id)?;
+        let org = self.load_org(org_id).await?;
+        if !org.settings.channels.allows(channel) {
+            return Err(Refusal::ChannelNotAllowed(channel).into());
+        }
+        let candidates = users.iter().map(|u| directory_candidate(u, channel)).collect();
+        self.invite_candidates(actor, org_id, &access, candidates).await
+    }
+
+    async fn invite_candidates(
+        &self,
+        actor: &Actor,
+        org_id: OrgId,
+        access: &Access,
+        candidates: Vec<Candidate>,
+    ) -> Result<Vec<InviteOutcome>, Error> {
+        if candidates.len() > self.config.max_bulk {
+            return Err(Refusal::OutOfRange {
+                field: "addresses".into(),
+                allowed: format!("at most {} per call", self.config.max_bulk),
+            }
+            .into());
+        }
+        decide::authorize::admin_of(actor, org_id)?;
+        let (address_keys, contact_keys) = decide::invite::keys_to_load(&candidates);
+        self.run(|_| async {
+            let org = self.load_org(org_id).await?;
+            let clients = self.load_clients(access).await?;
+            let open = self.store.open_invitations(org_id, &address_keys).await?;
+            let members = self.store.active_members(org_id, &contact_keys).await?;
+            let now = self.clock.now();
+            let seats = self.store.seats(org_id, now).await?;
+            let facts = InviteFacts {
+                org: &org,
+                clients: &clients,
+                open: &open,
+                members: &members,
+                seats,
+            };
+            let decision: Decision<_> =
+                decide::invite::invite(actor, facts, access, &candidates, now);
+            Ok(decision)
+        })
+        .await
+    }
+}
+
+/// A directory user as a candidate for `channel`: the chosen channel's address must be valid;
+/// the other one is kept when valid and dropped when not, since nothing is sent to it.
+fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
+    fn present(s: &Option<String>) -> Option<&str> {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
+    let contact = (|| {
+        let user = UserRef(bounds::check_id("user", u.user.as_str())?);
+        let wanted = match channel {
+            Channel::Email => present(&u.email),
+            Channel::Sms => present(&u.phone),
+        };
+        if wanted.is_none() {
+            return Err(Refusal::MissingContact { user, channel });
+        }
+        let email = present(&u.email).map(Email::parse);
+        let phone = present(&u.phone).map(Phone::parse);
+        let contact = match channel {
+            Channel::Email => {
+                let email = email.transpose()?;
+                Contact::new(email, phone.and_then(Result::ok))
+            }
+            Channel::Sms => {
+                let phone = phone.transpose()?;
+                Contact::new(email.and_then(Result::ok), phone)
+            }
+        };
+        Ok(contact?)
+    })();
+    Candidate {
+        input: u.user.to_string(),
+        contact,
+        channel,
+        user_ref: Some(u.user.clone()),
+    }
+}

@@ -1,0 +1,204 @@
+//! [`Commit`]: the unit of every decision, and what a store reports back.
+
+use crate::audit::AuditEvent;
+use crate::ids::{InvitationId, MemberId, OrgId};
+use crate::invitation::Invitation;
+use crate::member::{Member, Seats};
+use crate::org::Organization;
+use crate::outbox::{OutboxMessage, OutboxUpdate};
+use crate::store::Conflict;
+use crate::token::LinkRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A write of one record: insert a new one, or update one read at `version` (the store then
+/// stores `version + 1`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Write<T> {
+    /// A new record; its version must be 0.
+    Insert(T),
+    /// A changed record carrying the version it was read at.
+    Update(T),
+}
+
+impl<T> Write<T> {
+    /// The record.
+    pub fn record(&self) -> &T {
+        match self {
+            Write::Insert(t) | Write::Update(t) => t,
+        }
+    }
+}
+
+/// A reminder for one invitation on one organization-local day (R8.2). The store inserts the
+/// mark and its message only if no mark exists for that invitation and day; otherwise it skips
+/// both, silently: another sweep got there first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReminderMark {
+    /// The invitation.
+    pub invitation: InvitationId,
+    /// The local day.
+    pub day: NaiveDate,
+    /// The reminder message to queue with it.
+    pub message: OutboxMessage,
+    /// Its audit event, written only if the mark is.
+    pub audit: AuditEvent,
+}
+
+/// Seats a commit needs, checked by the store at commit time under the organization's lock
+/// (R3.4). Both conditions are evaluated on the state before the commit applies:
+/// - `available >= required`, where available = limit − used and used counts active members
+///   plus, under `ReserveOnInvite`, live invitations (R3.1, R3.5);
+/// - if `new_members > 0`: active members + `new_members` <= limit. A reserved signup turns
+///   its reservation into a member and needs no free seat, but it must not push the members
+///   past the limit: normally it cannot (reservations never exceed the limit, so R3.5 holds);
+///   after the limit was lowered, or the policy switched with more live invitations than
+///   seats, it stops new members until seats are free again (R3.4, R3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatCheck {
+    /// Seats that must be available.
+    pub required: u32,
+    /// Members the commit adds.
+    pub new_members: u32,
+}
+
+impl SeatCheck {
+    /// `required` seats must be available; no member is added.
+    pub fn seats(required: u32) -> Self {
+        Self {
+            required,
+            new_members: 0,
+        }
+    }
+
+    /// One member is added, taking a free seat (`ClaimOnSignup`, a member added directly).
+    pub fn claim_member() -> Self {
+        Self {
+            required: 1,
+            new_members: 1,
+        }
+    }
+
+    /// One member is added, converting a reservation it already holds (`ReserveOnInvite`).
+    pub fn reserved_member() -> Self {
+        Self {
+            required: 0,
+            new_members: 1,
+        }
+    }
+
+    /// The seat verdict at commit time (R3.3, R3.4, R3.5, R3.6): the one place the rule is
+    /// decided, called by every store under its organization lock with the counts before the
+    /// commit applies: the seat `limit`, the active `members`, and the live invitations that
+    /// hold a seat (`reserved`, 0 under `ClaimOnSignup`).
+    ///
+    /// ```
+    /// use invite_core::{Conflict, SeatCheck};
+    /// assert!(SeatCheck::claim_member().verdict(5, 4, 0).is_ok());
+    /// assert!(matches!(
+    ///     SeatCheck::claim_member().verdict(5, 5, 0),
+    ///     Err(Conflict::SeatsExhausted { required: 1, available: 0 })
+    /// ));
+    /// // A reserved signup needs no free seat, but never pushes members past the limit.
+    /// assert!(SeatCheck::reserved_member().verdict(5, 2, 3).is_ok());
+    /// assert!(SeatCheck::reserved_member().verdict(2, 2, 1).is_err());
+    /// ```
+    pub fn verdict(&self, limit: u32, members: u32, reserved: u32) -> Result<(), Conflict> {
+        let seats = Seats::new(limit, members.saturating_add(reserved));
+        let over_limit = self.new_members > 0 && members.saturating_add(self.new_members) > limit;
+        if seats.available < self.required || over_limit {
+            return Err(Conflict::SeatsExhausted {
+                required: self.required.max(self.new_members),
+                available: seats.available.min(limit.saturating_sub(members)),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One atomic change: the unit of every decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Commit {
+    /// The organization the change is about; its row is the lock for seat checks.
+    pub org: OrgId,
+    /// The decision's instant: seats reserved by live invitations are counted at this time.
+    pub now: DateTime<Utc>,
+    /// An organization created or changed.
+    pub organization: Option<Write<Organization>>,
+    /// Invitations created or changed.
+    pub invitations: Vec<Write<Invitation>>,
+    /// Members created or changed.
+    pub members: Vec<Write<Member>>,
+    /// New signup links (hashes only).
+    pub links: Vec<LinkRecord>,
+    /// Seats needed free at commit time.
+    pub seat_check: Option<SeatCheck>,
+    /// Messages to queue.
+    pub outbox: Vec<OutboxMessage>,
+    /// Claimed messages to finish.
+    pub outbox_updates: Vec<OutboxUpdate>,
+    /// Reminders to queue, at most one per invitation and day.
+    pub reminders: Vec<ReminderMark>,
+    /// The audit trail of this change (R10.2).
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Commit {
+    /// An empty commit about `org` at `now`.
+    pub fn new(org: OrgId, now: DateTime<Utc>) -> Self {
+        Self {
+            org,
+            now,
+            organization: None,
+            invitations: Vec::new(),
+            members: Vec::new(),
+            links: Vec::new(),
+            seat_check: None,
+            outbox: Vec::new(),
+            outbox_updates: Vec::new(),
+            reminders: Vec::new(),
+            audit: Vec::new(),
+        }
+    }
+}
+
+/// What a successful commit reports back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitOutcome {
+    /// Reminders skipped because their invitation already had one that day.
+    pub reminders_skipped: Vec<InvitationId>,
+    /// The version each written record is stored at now. Versions are the store's
+    /// bookkeeping: the service puts them on its answers instead of guessing them.
+    pub versions: StoredVersions,
+}
+
+/// The versions a commit left its records at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredVersions {
+    /// The organization written, if any.
+    pub organization: Option<(OrgId, u64)>,
+    /// The invitations written.
+    pub invitations: Vec<(InvitationId, u64)>,
+    /// The members written.
+    pub members: Vec<(MemberId, u64)>,
+}
+
+impl StoredVersions {
+    /// The stored version of invitation `id`, if the commit wrote it.
+    pub fn invitation(&self, id: InvitationId) -> Option<u64> {
+        self.invitations
+            .iter()
+            .find_map(|(i, v)| (*i == id).then_some(*v))
+    }
+
+    /// The stored version of member `id`, if the commit wrote it.
+    pub fn member(&self, id: MemberId) -> Option<u64> {
+        self.members.iter().find_map(|(i, v)| (*i == id).then_some(*v))
+    }
+
+    /// The stored version of organization `id`, if the commit wrote it.
+    pub fn organization(&self, id: OrgId) -> Option<u64> {
+        self.organization
+            .and_then(|(o, v)| (o == id).then_some(v))
+    }
+}
+

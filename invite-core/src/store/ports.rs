@@ -1,0 +1,226 @@
+//! The three ports a store implements: [`RecordStore`] (commit, and the reads decisions load),
+//! [`OutboxStore`] (what the dispatcher and the reminder sweep need), [`ViewStore`] (what
+//! dashboards and lists show). [`Store`](super::Store) is all three.
+
+use super::{Commit, CommitOutcome, ReminderQuery, StoreError};
+use crate::audit::AuditEvent;
+use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page};
+use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
+use crate::invitation::Invitation;
+use crate::member::{Member, Seats};
+use crate::org::Organization;
+use crate::outbox::{ClaimedMessage, OutboxMessage};
+use crate::token::{LinkRecord, TokenHash};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+/// Commits decisions and answers the reads decisions are made from.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Applies a commit atomically, or refuses it and writes nothing.
+    ///
+    /// Refusals, as [`Conflict`](super::Conflict)s (decide again): a write whose version is
+    /// not the stored one (`Version`) or whose record is gone (`Missing`); a second open
+    /// invitation for one organization and address key (`OpenInvitationExists`); a second
+    /// active member of one organization with the same contact key (`Version` on the
+    /// member); a failed [`SeatCheck`](super::SeatCheck) (`SeatsExhausted`, the verdict of
+    /// [`SeatCheck::verdict`](super::SeatCheck::verdict)); an outbox update whose lease is no
+    /// longer the message's (`LeaseLost`); a link hash already stored (`DuplicateLink`). As an
+    /// [`InvariantViolation`](super::InvariantViolation) (a bug): an update that changes an
+    /// invitation's contact, channel or organization (R2.8). Reminder marks that exist are
+    /// skipped, not refused. On success it reports the version each written record is stored
+    /// at.
+    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError>;
+
+    /// One organization.
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError>;
+
+    /// The organizations among `ids` that exist, in any order.
+    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError>;
+
+    /// One invitation.
+    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError>;
+
+    /// The invitations among `ids` that exist, in any order.
+    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError>;
+
+    /// Open invitations (R2.7) of `org` to any of these address keys.
+    async fn open_invitations(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<Invitation>, StoreError>;
+
+    /// Invitations of `org` tied to any of these application user ids (R2.11), closed ones
+    /// included.
+    async fn invitations_for_users(
+        &self,
+        org: OrgId,
+        users: &[UserRef],
+    ) -> Result<Vec<Invitation>, StoreError>;
+
+    /// The link with this hash.
+    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError>;
+
+    /// One member.
+    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError>;
+
+    /// Active members of `org` reachable at any of these contact keys.
+    async fn active_members(
+        &self,
+        org: OrgId,
+        contact_keys: &[String],
+    ) -> Result<Vec<Member>, StoreError>;
+
+    /// Seats of `org` at `now`: active members, plus live invitations under
+    /// `ReserveOnInvite` (R3.1, R3.5).
+    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError>;
+}
+
+/// What the library's workers need: outbox claims and reminder candidates.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Claims up to `limit` due messages for `lease` (R7.3): pending, due at `now`, not under a
+    /// live lease. Each claimed message's attempt count goes up by one.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMessage>, StoreError>;
+
+    /// One outbox message.
+    async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError>;
+
+    /// Organizations with reminders switched on, in id order after `after`.
+    async fn organizations_with_reminders(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<Organization>, StoreError>;
+
+    /// Invitations that may get a reminder (R8.1) on `query.day`: exactly those for which
+    /// [`reminders::eligible`](crate::reminders::eligible) holds at `query.now` with
+    /// `query.cutoff`, without a reminder mark for that day, in id order.
+    async fn reminder_candidates(
+        &self,
+        query: &ReminderQuery,
+    ) -> Result<Vec<Invitation>, StoreError>;
+}
+
+/// What dashboards, lists and graphs show.
+///
+/// Queries that take `now` evaluate statuses at that instant (R4): a store applies exactly the
+/// rules of [`Invitation::status_at`], which the conformance suite checks over every
+/// combination of the facts it reads.
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    /// Counts per tab and per channel, seats and the reminder switch of `org` at `now`, in
+    /// one call (R9.1); `None` if the organization does not exist.
+    async fn dashboard(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Dashboard>, StoreError>;
+
+    /// One page of a tab (R9.2).
+    async fn list(
+        &self,
+        org: OrgId,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page, StoreError>;
+
+    /// Deliveries, signups and first logins per local day of `tz`, for days `from..=to`
+    /// (R9.3), from the audit trail. Days without activity are included with zeros.
+    async fn daily_activity(
+        &self,
+        org: OrgId,
+        from: NaiveDate,
+        to: NaiveDate,
+        tz: Tz,
+    ) -> Result<Vec<DayActivity>, StoreError>;
+
+    /// The audit trail of `org`, oldest first, optionally of one invitation (R10.2).
+    async fn audit_trail(
+        &self,
+        org: OrgId,
+        invitation: Option<InvitationId>,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+macro_rules! forward_ports {
+    ($($ptr:ty),*) => {$(
+        #[async_trait]
+        impl<S: RecordStore + ?Sized> RecordStore for $ptr {
+            async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+                (**self).commit(commit).await
+            }
+            async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+                (**self).organization(id).await
+            }
+            async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
+                (**self).organizations(ids).await
+            }
+            async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
+                (**self).invitation(id).await
+            }
+            async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
+                (**self).invitations(ids).await
+            }
+            async fn open_invitations(&self, org: OrgId, address_keys: &[String]) -> Result<Vec<Invitation>, StoreError> {
+                (**self).open_invitations(org, address_keys).await
+            }
+            async fn invitations_for_users(&self, org: OrgId, users: &[UserRef]) -> Result<Vec<Invitation>, StoreError> {
+                (**self).invitations_for_users(org, users).await
+            }
+            async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
+                (**self).link(hash).await
+            }
+            async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+                (**self).member(id).await
+            }
+            async fn active_members(&self, org: OrgId, contact_keys: &[String]) -> Result<Vec<Member>, StoreError> {
+                (**self).active_members(org, contact_keys).await
+            }
+            async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
+                (**self).seats(org, now).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: OutboxStore + ?Sized> OutboxStore for $ptr {
+            async fn claim_due(&self, now: DateTime<Utc>, lease: TimeDelta, limit: u32) -> Result<Vec<ClaimedMessage>, StoreError> {
+                (**self).claim_due(now, lease, limit).await
+            }
+            async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
+                (**self).message(id).await
+            }
+            async fn organizations_with_reminders(&self, after: Option<OrgId>, limit: u32) -> Result<Vec<Organization>, StoreError> {
+                (**self).organizations_with_reminders(after, limit).await
+            }
+            async fn reminder_candidates(&self, query: &ReminderQuery) -> Result<Vec<Invitation>, StoreError> {
+                (**self).reminder_candidates(query).await
+            }
+        }
+
+        #[async_trait]
+        impl<S: ViewStore + ?Sized> ViewStore for $ptr {
+            async fn dashboard(&self, org: OrgId, now: DateTime<Utc>) -> Result<Option<Dashboard>, StoreError> {
+                (**self).dashboard(org, now).await
+            }
+            async fn list(&self, org: OrgId, query: &ListQuery, now: DateTime<Utc>) -> Result<Page, StoreError> {
+                (**self).list(org, query, now).await
+            }
+            async fn daily_activity(&self, org: OrgId, from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Vec<DayActivity>, StoreError> {
+                (**self).daily_activity(org, from, to, tz).await
+            }
+            async fn audit_trail(&self, org: OrgId, invitation: Option<InvitationId>) -> Result<Vec<AuditEvent>, StoreError> {
+                (**self).audit_trail(org, invitation).await
+            }
+        }
+    )*};
+}
+
+forward_ports!(std::sync::Arc<S>, Box<S>, &S);
