@@ -140,11 +140,7 @@ pub fn check_page_size(limit: u32) -> Result<(), Refusal> {
 /// dashboard's graphs, not the calendar's edges).
 pub fn check_series_range(from: NaiveDate, to: NaiveDate) -> Result<(), Refusal> {
     let in_years = |d: NaiveDate| (1900..=9999).contains(&d.year());
-    if from > to
-        || !in_years(from)
-        || !in_years(to)
-        || (to - from).num_days() >= MAX_SERIES_DAYS
-    {
+    if from > to || !in_years(from) || !in_years(to) || (to - from).num_days() >= MAX_SERIES_DAYS {
         return Err(out_of_range(
             "range",
             "1 to 367 days, from <= to, within years 1900 to 9999",

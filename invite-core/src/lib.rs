@@ -28,6 +28,14 @@ pub mod token;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+// For `forward_outbox_and_views!`, so a crate using it needs none of these by name.
+#[doc(hidden)]
+pub use async_trait::async_trait as __async_trait;
+#[doc(hidden)]
+pub use chrono as __chrono;
+#[doc(hidden)]
+pub use chrono_tz as __chrono_tz;
+
 pub use access::{
     Access, AccessError, AccessScope, ClientGrant, InvitationType, PermissionLevel, Role,
 };
@@ -41,9 +49,10 @@ pub use dashboard::{
 pub use decide::Decision;
 pub use decide::invite::InviteOutcome;
 pub use decide::signup::Signup;
-pub use dispatcher::{BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth};
+pub use dispatcher::{
+    BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth,
+};
 pub use error::Error;
-pub use refusal::Refusal;
 pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef};
 pub use invitation::{
     Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationRecord, NewInvitation,
@@ -59,6 +68,7 @@ pub use org::{
     AllowedChannels, Language, OrgKind, OrgSettings, Organization, SeatPolicy, SettingsUpdate,
 };
 pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
+pub use refusal::Refusal;
 pub use service::{
     DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
 };

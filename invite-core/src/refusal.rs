@@ -134,4 +134,3 @@ pub enum Refusal {
     #[error("invalid query: {0}")]
     InvalidQuery(String),
 }
-

@@ -177,7 +177,7 @@ async fn r6_3_a_link_is_used_once_and_a_retried_signup_never_makes_two_members()
         Refusal::LinkAlreadyUsed
     );
     assert_eq!(w.seats(org.id).await.used, 1);
-    assert_eq!(w.inv(inv.id).await.member, Some(first.member.id));
+    assert_eq!(w.inv(inv.id).await.member(), Some(first.member.id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -220,7 +220,7 @@ async fn r6_4_the_first_login_reported_by_the_application_moves_never_used_to_co
                 .record_first_login(&stranger, signup.member.id)
                 .await
         ),
-        Refusal::Forbidden(_)
+        Refusal::MemberNotFound(_)
     ));
     assert_eq!(w.status(inv.id).await, Status::NeverUsed);
     // When the application reports the first login
@@ -233,15 +233,15 @@ async fn r6_4_the_first_login_reported_by_the_application_moves_never_used_to_co
     // Then the invitation is Completed
     let rec = w.inv(inv.id).await;
     assert_eq!(rec.status_at(w.now()), Status::Completed);
-    assert_eq!(rec.first_login_at, Some(login_at));
-    assert_eq!(rec.completed, Some((login_at, CompletedBy::FirstLogin)));
+    assert_eq!(rec.first_login_at(), Some(login_at));
+    assert_eq!(rec.completed(), Some((login_at, CompletedBy::FirstLogin)));
     // and later reports change nothing
     w.advance(TimeDelta::hours(1));
     w.service
         .record_first_login(&Actor::Application, signup.member.id)
         .await
         .unwrap();
-    assert_eq!(w.inv(inv.id).await.first_login_at, Some(login_at));
+    assert_eq!(w.inv(inv.id).await.first_login_at(), Some(login_at));
     let logins = w
         .service
         .audit_trail(&admin, org.id, Some(inv.id))
@@ -431,7 +431,7 @@ async fn r7_2_a_permanent_failure_makes_the_invitation_failed_with_the_reason() 
     let rec = w.inv(inv.id).await;
     assert_eq!(rec.status_at(w.now()), Status::Failed);
     assert_eq!(
-        rec.failure,
+        rec.failure().cloned(),
         Some(FailureReason::DeliveryRejected(
             "550 no such user (scripted)".into()
         ))
@@ -465,6 +465,7 @@ async fn r7_2_too_many_transient_failures_make_the_invitation_failed() {
         first_delay: TimeDelta::seconds(10),
         max_delay: TimeDelta::minutes(1),
         max_attempts: 3,
+        jitter_percent: 0,
     };
     let dispatcher = w.second_dispatcher(config);
     w.notifier
@@ -478,7 +479,7 @@ async fn r7_2_too_many_transient_failures_make_the_invitation_failed() {
     let rec = w.inv(inv.id).await;
     assert_eq!(rec.status_at(w.now()), Status::Failed);
     assert_eq!(
-        rec.failure,
+        rec.failure().cloned(),
         Some(FailureReason::RetriesExhausted(
             "451 mailbox busy (scripted)".into()
         ))

@@ -38,9 +38,9 @@ pub fn check_access(
                 if !seen.insert(grant.client) {
                     return Err(AccessError::DuplicateGrant(grant.client).into());
                 }
-                let is_own_client = clients.iter().any(|c| {
-                    c.id == grant.client && c.kind == (OrgKind::Client { msp: org.id })
-                });
+                let is_own_client = clients
+                    .iter()
+                    .any(|c| c.id == grant.client && c.kind == (OrgKind::Client { msp: org.id }));
                 if !is_own_client {
                     return Err(AccessError::NotAClient(grant.client).into());
                 }

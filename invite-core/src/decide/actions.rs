@@ -101,16 +101,19 @@ pub fn edit_access(
         authorize::admin_of_invitation(actor, inv)?;
         access::check_access(org, &access, clients)?;
         let next = inv.access_edited(access, now)?;
-        Ok(acted(actor, inv, next, AuditAction::AccessEdited, now, |_| {}))
+        Ok(acted(
+            actor,
+            inv,
+            next,
+            AuditAction::AccessEdited,
+            now,
+            |_| {},
+        ))
     })())
 }
 
 /// R5.3: an admin marks a Never Used member completed, for users who do not need the agent.
-pub fn mark_completed(
-    actor: &Actor,
-    inv: &Invitation,
-    now: DateTime<Utc>,
-) -> Decision<Invitation> {
+pub fn mark_completed(actor: &Actor, inv: &Invitation, now: DateTime<Utc>) -> Decision<Invitation> {
     Decision::or_refuse((|| {
         authorize::admin_of_invitation(actor, inv)?;
         let next = inv.marked_completed(now)?;
@@ -136,15 +139,22 @@ pub fn send_follow_up(
     Decision::or_refuse((|| {
         authorize::admin_of_invitation(actor, inv)?;
         let next = inv.follow_up_queued(interval, now)?;
-        Ok(acted(actor, inv, next, AuditAction::FollowUpQueued, now, |c| {
-            c.outbox.push(OutboxMessage::new(
-                inv.org,
-                inv.id,
-                MessageKind::FollowUp,
-                inv.link_generation(),
-                now,
-            ));
-        }))
+        Ok(acted(
+            actor,
+            inv,
+            next,
+            AuditAction::FollowUpQueued,
+            now,
+            |c| {
+                c.outbox.push(OutboxMessage::new(
+                    inv.org,
+                    inv.id,
+                    MessageKind::FollowUp,
+                    inv.link_generation(),
+                    now,
+                ));
+            },
+        ))
     })())
 }
 
@@ -176,12 +186,17 @@ mod tests {
         let org = standalone(5);
         let inv = pending(&org, "bob@example.com");
         let later = now() + TimeDelta::minutes(5);
-        let first = resend(&admin_of(&org), &inv, &org, seats(5, 0), later).answer.unwrap();
+        let first = resend(&admin_of(&org), &inv, &org, seats(5, 0), later)
+            .answer
+            .unwrap();
         let click = later + TimeDelta::seconds(2);
         let undelivered = resend(&admin_of(&org), &first, &org, seats(5, 0), click);
         let delivered = first.delivered(2, org.settings.validity, later).unwrap();
         let after_delivery = resend(&admin_of(&org), &delivered, &org, seats(5, 0), click);
-        assert!(matches!(undelivered.answer, Err(Refusal::ResendCooldown { .. })));
+        assert!(matches!(
+            undelivered.answer,
+            Err(Refusal::ResendCooldown { .. })
+        ));
         assert_eq!(undelivered.answer, after_delivery.answer);
     }
 
@@ -193,7 +208,10 @@ mod tests {
         let d = cancel(&admin_of(&other), &inv, now());
         assert_eq!(d.answer, Err(Refusal::InvitationNotFound(inv.id)));
         let reader = Actor::read_only(org.id, "u-2", "Rita");
-        assert!(matches!(cancel(&reader, &inv, now()).answer, Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            cancel(&reader, &inv, now()).answer,
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -203,7 +221,10 @@ mod tests {
         let d = mark_completed(&admin_of(&org), &inv, now());
         assert_eq!(
             d.answer,
-            Err(Refusal::ActionNotAllowed { action: Action::MarkCompleted, status: Status::Pending })
+            Err(Refusal::ActionNotAllowed {
+                action: Action::MarkCompleted,
+                status: Status::Pending
+            })
         );
     }
 }

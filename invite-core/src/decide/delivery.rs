@@ -7,8 +7,8 @@ use crate::ids::InvitationId;
 use crate::invitation::{FailureReason, Invitation, Status};
 use crate::notifier::NotifyError;
 use crate::org::Organization;
-use crate::outbox::{ClaimedMessage, MessageKind, OutboxMessage, OutboxOutcome, OutboxUpdate};
 use crate::outbox::RetryPolicy;
+use crate::outbox::{ClaimedMessage, MessageKind, OutboxMessage, OutboxOutcome, OutboxUpdate};
 use crate::store::{Commit, Write};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
@@ -316,7 +316,9 @@ mod tests {
             ));
         }
         let busy = NotifyError::transient("451 busy");
-        assert!(matches!(after_failure(&busy, 1, &policy, pause, 0.0, now()), Attempted::Retry { due_at, .. } if due_at == now() + TimeDelta::seconds(30)));
+        assert!(
+            matches!(after_failure(&busy, 1, &policy, pause, 0.0, now()), Attempted::Retry { due_at, .. } if due_at == now() + TimeDelta::seconds(30))
+        );
         assert!(matches!(
             after_failure(&busy, policy.max_attempts, &policy, pause, 0.0, now()),
             Attempted::Failed(FailureReason::RetriesExhausted(_))
@@ -333,11 +335,20 @@ mod tests {
         let org = standalone(5);
         let inv = queued(&org, "bob@example.com");
         let c = claim(&inv, MessageKind::Invitation);
-        assert_eq!(judge(&c.message, Some(&inv), Some(&org), now()), Verdict::Deliver { with_link: true });
+        assert_eq!(
+            judge(&c.message, Some(&inv), Some(&org), now()),
+            Verdict::Deliver { with_link: true }
+        );
         let mut stale = c.message.clone();
         stale.link_generation = 0;
-        assert!(matches!(judge(&stale, Some(&inv), Some(&org), now()), Verdict::Drop(_)));
-        assert!(matches!(judge(&c.message, None, Some(&org), now()), Verdict::Drop(_)));
+        assert!(matches!(
+            judge(&stale, Some(&inv), Some(&org), now()),
+            Verdict::Drop(_)
+        ));
+        assert!(matches!(
+            judge(&c.message, None, Some(&org), now()),
+            Verdict::Drop(_)
+        ));
     }
 
     #[test]
@@ -348,8 +359,18 @@ mod tests {
         let first = claim(&inv, MessageKind::Invitation);
         let reminder = claim(&inv, MessageKind::Reminder);
         let mut batch = BatchRecord::new(now());
-        batch.record(&first, Some(&inv), org.settings.validity, &Attempted::Sent { at: now() });
-        batch.record(&reminder, Some(&inv), org.settings.validity, &Attempted::Dropped("stale".into()));
+        batch.record(
+            &first,
+            Some(&inv),
+            org.settings.validity,
+            &Attempted::Sent { at: now() },
+        );
+        batch.record(
+            &reminder,
+            Some(&inv),
+            org.settings.validity,
+            &Attempted::Dropped("stale".into()),
+        );
         let commit = batch.into_commit().unwrap();
         // then both messages are finished and the invitation is written once, delivered
         assert_eq!(commit.outbox_updates.len(), 2);

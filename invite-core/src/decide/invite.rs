@@ -103,7 +103,11 @@ fn invite_each(
         .iter()
         .map(|inv| (inv.address_key(), inv))
         .collect();
-    let members: HashSet<String> = facts.members.iter().flat_map(|m| m.contact.keys()).collect();
+    let members: HashSet<String> = facts
+        .members
+        .iter()
+        .flat_map(|m| m.contact.keys())
+        .collect();
     let reserve = org.settings.seat_policy == SeatPolicy::ReserveOnInvite;
     let mut available = facts.seats.available;
     let mut seen = HashSet::new();
@@ -260,12 +264,28 @@ mod tests {
         // given an organization with free seats that allows e-mail only
         let mut org = standalone(10);
         org.settings.channels = AllowedChannels::EMAIL_ONLY;
-        let input = ["ann@example.com", "not an address", "+79051111111", "ann@EXAMPLE.com"];
+        let input = [
+            "ann@example.com",
+            "not an address",
+            "+79051111111",
+            "ann@EXAMPLE.com",
+        ];
         let candidates: Vec<_> = input.iter().map(|a| candidate(a)).collect();
         // when the admin invites them all
-        let d = invite(&admin_of(&org), facts(&org, &[], seats(10, 0)), &read_only(), &candidates, now());
+        let d = invite(
+            &admin_of(&org),
+            facts(&org, &[], seats(10, 0)),
+            &read_only(),
+            &candidates,
+            now(),
+        );
         // then each address has its answer, and the one invitation is one commit
-        let answers: Vec<_> = d.answer.unwrap().into_iter().map(|o| o.result.map(|i| i.address())).collect();
+        let answers: Vec<_> = d
+            .answer
+            .unwrap()
+            .into_iter()
+            .map(|o| o.result.map(|i| i.address()))
+            .collect();
         assert!(answers[0].is_ok());
         assert!(matches!(answers[1], Err(Refusal::InvalidContact(_))));
         assert_eq!(answers[2], Err(Refusal::ChannelNotAllowed(Channel::Sms)));
@@ -278,25 +298,67 @@ mod tests {
     fn r2_7_a_live_invitation_refuses_and_an_expired_one_is_replaced() {
         let org = standalone(10);
         let live = pending(&org, "bob@example.com");
-        let d = invite(&admin_of(&org), facts(&org, std::slice::from_ref(&live), seats(10, 0)), &read_only(), &[candidate("bob@example.com")], now());
-        assert!(matches!(d.answer.unwrap()[0].result, Err(Refusal::AlreadyInvited { .. })));
+        let d = invite(
+            &admin_of(&org),
+            facts(&org, std::slice::from_ref(&live), seats(10, 0)),
+            &read_only(),
+            &[candidate("bob@example.com")],
+            now(),
+        );
+        assert!(matches!(
+            d.answer.unwrap()[0].result,
+            Err(Refusal::AlreadyInvited { .. })
+        ));
         assert!(d.commit.is_none());
         let old = expired(&org, "bob@example.com");
-        let d = invite(&admin_of(&org), facts(&org, std::slice::from_ref(&old), seats(10, 0)), &read_only(), &[candidate("bob@example.com")], now());
+        let d = invite(
+            &admin_of(&org),
+            facts(&org, std::slice::from_ref(&old), seats(10, 0)),
+            &read_only(),
+            &[candidate("bob@example.com")],
+            now(),
+        );
         let commit = d.commit.unwrap();
-        let statuses: Vec<_> = commit.invitations.iter().map(|w| w.record().status_at(now())).collect();
+        let statuses: Vec<_> = commit
+            .invitations
+            .iter()
+            .map(|w| w.record().status_at(now()))
+            .collect();
         assert_eq!(statuses, [Status::Cancelled, Status::Queued]);
     }
 
     #[test]
     fn r3_3_r3_5_inviting_needs_a_seat_and_reserving_takes_one_each() {
         let mut org = standalone(2);
-        let none = invite(&admin_of(&org), facts(&org, &[], seats(2, 2)), &read_only(), &[candidate("a@x.io")], now());
-        assert_eq!(none.answer.unwrap()[0].result, Err(Refusal::NoSeatsAvailable));
+        let none = invite(
+            &admin_of(&org),
+            facts(&org, &[], seats(2, 2)),
+            &read_only(),
+            &[candidate("a@x.io")],
+            now(),
+        );
+        assert_eq!(
+            none.answer.unwrap()[0].result,
+            Err(Refusal::NoSeatsAvailable)
+        );
         org.settings.seat_policy = SeatPolicy::ReserveOnInvite;
-        let three: Vec<_> = ["a@x.io", "b@x.io", "c@x.io"].iter().map(|a| candidate(a)).collect();
-        let d = invite(&admin_of(&org), facts(&org, &[], seats(2, 0)), &read_only(), &three, now());
-        let ok = d.answer.unwrap().iter().filter(|o| o.result.is_ok()).count();
+        let three: Vec<_> = ["a@x.io", "b@x.io", "c@x.io"]
+            .iter()
+            .map(|a| candidate(a))
+            .collect();
+        let d = invite(
+            &admin_of(&org),
+            facts(&org, &[], seats(2, 0)),
+            &read_only(),
+            &three,
+            now(),
+        );
+        let ok = d
+            .answer
+            .unwrap()
+            .iter()
+            .filter(|o| o.result.is_ok())
+            .count();
         assert_eq!(ok, 2);
         assert_eq!(d.commit.unwrap().seat_check, Some(SeatCheck::seats(2)));
     }
@@ -305,7 +367,13 @@ mod tests {
     fn r10_1_a_read_only_user_cannot_invite() {
         let org = standalone(2);
         let reader = Actor::read_only(org.id, "u-2", "Rita");
-        let d = invite(&reader, facts(&org, &[], seats(2, 0)), &read_only(), &[candidate("a@x.io")], now());
+        let d = invite(
+            &reader,
+            facts(&org, &[], seats(2, 0)),
+            &read_only(),
+            &[candidate("a@x.io")],
+            now(),
+        );
         assert!(matches!(d.answer, Err(Refusal::Forbidden(_))));
     }
 }

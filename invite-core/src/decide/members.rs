@@ -128,10 +128,24 @@ mod tests {
             same_contact: &[],
             seats: seats(1, used),
         };
-        let added = add_member(&operator(), facts(0), email("a@x.io"), None, read_only(), now());
+        let added = add_member(
+            &operator(),
+            facts(0),
+            email("a@x.io"),
+            None,
+            read_only(),
+            now(),
+        );
         let commit = added.commit.expect("a commit");
         assert_eq!(commit.seat_check, Some(SeatCheck::claim_member()));
-        let full = add_member(&operator(), facts(1), email("a@x.io"), None, read_only(), now());
+        let full = add_member(
+            &operator(),
+            facts(1),
+            email("a@x.io"),
+            None,
+            read_only(),
+            now(),
+        );
         assert_eq!(full.answer, Err(Refusal::NoSeatsAvailable));
     }
 
@@ -139,11 +153,20 @@ mod tests {
     fn r3_6_removing_a_member_closes_their_invitation() {
         let org = standalone(3);
         let inv = pending(&org, "bob@example.com");
-        let member = Member::joined(org.id, email("bob@example.com"), None, read_only(), Some(inv.id), now());
+        let member = Member::joined(
+            org.id,
+            email("bob@example.com"),
+            None,
+            read_only(),
+            Some(inv.id),
+            now(),
+        );
         let inv = inv.signed_up(1, member.id, None, now()).unwrap();
         let decision = remove_member(&admin_of(&org), &member, Some(&inv), now());
         let commit = decision.commit.expect("a commit");
-        assert!(matches!(&commit.invitations[..], [Write::Update(i)] if i.status_at(now()) == Status::Cancelled));
+        assert!(
+            matches!(&commit.invitations[..], [Write::Update(i)] if i.status_at(now()) == Status::Cancelled)
+        );
         assert_eq!(commit.audit[0].after, Some(Status::Cancelled));
         // Someone of another organization cannot tell the member exists.
         let stranger = Actor::admin(crate::ids::OrgId::new(), "x", "X");

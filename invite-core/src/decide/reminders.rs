@@ -67,12 +67,30 @@ mod tests {
         let queued = queued(&org, "queued@example.com");
         let cutoff = now() + TimeDelta::hours(1);
         let later = cutoff + TimeDelta::minutes(1);
-        let commit = reminders_for(&org, later.date_naive(), cutoff, &[sent_before.clone(), queued], later)
-            .expect("one is eligible");
+        let commit = reminders_for(
+            &org,
+            later.date_naive(),
+            cutoff,
+            &[sent_before.clone(), queued],
+            later,
+        )
+        .expect("one is eligible");
         assert_eq!(commit.reminders.len(), 1);
         assert_eq!(commit.reminders[0].invitation, sent_before.id);
-        assert_eq!(commit.reminders[0].message.reminder_day, Some(later.date_naive()));
+        assert_eq!(
+            commit.reminders[0].message.reminder_day,
+            Some(later.date_naive())
+        );
         // Sent after today's reminder time: none today.
-        assert_eq!(reminders_for(&org, now().date_naive(), now() - TimeDelta::hours(1), &[sent_before], now()), None);
+        assert_eq!(
+            reminders_for(
+                &org,
+                now().date_naive(),
+                now() - TimeDelta::hours(1),
+                &[sent_before],
+                now()
+            ),
+            None
+        );
     }
 }

@@ -148,8 +148,7 @@ pub fn record_first_login(
             Actor::OrgUser { .. } => return Err(Refusal::MemberNotFound(member.id)),
             _ => {
                 return Err(Refusal::Forbidden(
-                    "only the application, an admin or the member themself reports a login"
-                        .into(),
+                    "only the application, an admin or the member themself reports a login".into(),
                 ));
             }
         }
@@ -203,7 +202,10 @@ mod tests {
         let d = sign_up(facts, None, now());
         assert_eq!(d.answer, Err(Refusal::SeatsExhausted));
         let commit = d.commit.expect("the failure is recorded");
-        assert_eq!(commit.invitations[0].record().status_at(now()), Status::Failed);
+        assert_eq!(
+            commit.invitations[0].record().status_at(now()),
+            Status::Failed
+        );
         assert_eq!(commit.seat_check, None);
     }
 
@@ -213,7 +215,14 @@ mod tests {
         let org = standalone(5);
         let inv = pending(&org, "bob@example.com");
         let link = link_of(&inv);
-        let winner = Member::joined(org.id, inv.contact.clone(), None, read_only(), Some(inv.id), now());
+        let winner = Member::joined(
+            org.id,
+            inv.contact.clone(),
+            None,
+            read_only(),
+            Some(inv.id),
+            now(),
+        );
         let facts = SignupFacts {
             link: &link,
             invitation: &inv,
@@ -223,7 +232,10 @@ mod tests {
             lost_seat_race: false,
         };
         // then the answer is LinkAlreadyUsed, never AlreadyMember
-        assert_eq!(sign_up(facts, None, now()).answer, Err(Refusal::LinkAlreadyUsed));
+        assert_eq!(
+            sign_up(facts, None, now()).answer,
+            Err(Refusal::LinkAlreadyUsed)
+        );
     }
 
     #[test]
@@ -251,10 +263,23 @@ mod tests {
     #[test]
     fn r6_4_a_read_only_user_reports_only_their_own_login() {
         let org = standalone(5);
-        let member = Member::joined(org.id, email("bob@example.com"), Some("u-bob".into()), read_only(), None, now());
+        let member = Member::joined(
+            org.id,
+            email("bob@example.com"),
+            Some("u-bob".into()),
+            read_only(),
+            None,
+            now(),
+        );
         let other = Actor::read_only(org.id, "u-rita", "Rita");
-        assert!(matches!(record_first_login(&other, &member, None, now()).answer, Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            record_first_login(&other, &member, None, now()).answer,
+            Err(Refusal::Forbidden(_))
+        ));
         let own = Actor::read_only(org.id, "u-bob", "Bob");
-        assert_eq!(record_first_login(&own, &member, None, now()), Decision::nothing(()));
+        assert_eq!(
+            record_first_login(&own, &member, None, now()),
+            Decision::nothing(())
+        );
     }
 }

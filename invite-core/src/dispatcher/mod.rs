@@ -30,8 +30,8 @@ mod notification;
 pub use breaker::{BreakerConfig, DispatcherHealth};
 
 use crate::clock::Clock;
-use crate::decide::delivery::{self as decide, Attempted, BatchRecord, Verdict};
 use crate::decide::Decision;
+use crate::decide::delivery::{self as decide, Attempted, BatchRecord, Verdict};
 use crate::error::Error;
 use crate::ids::{InvitationId, OrgId};
 use crate::invitation::Invitation;
@@ -358,10 +358,15 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 };
                 let unit = jitter_unit();
                 let attempts = claim.message.attempts;
-                let attempted = decide::after_failure(&e, attempts, &self.config.retry, pause, unit, now);
+                let attempted =
+                    decide::after_failure(&e, attempts, &self.config.retry, pause, unit, now);
                 match &attempted {
-                    Attempted::Failed(_) => tracing::warn!(message = %claim.message.id, attempt = attempts, error = %e, "delivery failed for good"),
-                    _ => tracing::info!(message = %claim.message.id, attempt = attempts, error = %e, "delivery failed, will retry"),
+                    Attempted::Failed(_) => {
+                        tracing::warn!(message = %claim.message.id, attempt = attempts, error = %e, "delivery failed for good")
+                    }
+                    _ => {
+                        tracing::info!(message = %claim.message.id, attempt = attempts, error = %e, "delivery failed, will retry")
+                    }
                 }
                 attempted
             }

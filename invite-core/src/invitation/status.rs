@@ -213,7 +213,6 @@ impl fmt::Display for Action {
     }
 }
 
-
 /// The changes an invitation record makes to itself, one method of [`crate::Invitation`] each.
 /// A record refuses a change its state does not allow with
 /// [`crate::Refusal::TransitionNotAllowed`] naming it; the admin actions among them refuse

@@ -132,14 +132,11 @@ impl Invitation {
 
     /// Resent by an admin (R5.2): a new link generation (older links die at once), a new
     /// delivery awaited, the failure forgotten. Refused with [`Refusal::ResendCooldown`]
-    /// within `cooldown` of the last invitation or delivery, whatever the status (so a
-    /// double click gets one answer whether or not the first resend was delivered in between),
-    /// then with [`Refusal::ActionNotAllowed`] if the status offers no resend (R5.1).
+    /// within `cooldown` of the last invitation or resend request, whatever the status, so a
+    /// double click gets the very same answer whether or not the first resend was delivered in
+    /// between; then with [`Refusal::ActionNotAllowed`] if the status offers no resend (R5.1).
     pub fn resent(&self, cooldown: TimeDelta, now: DateTime<Utc>) -> Result<Self, Refusal> {
-        let last = self
-            .last_sent_at
-            .map_or(self.last_invited_at, |s| s.max(self.last_invited_at));
-        let retry_after = saturating_add(last, cooldown);
+        let retry_after = saturating_add(self.last_invited_at, cooldown);
         if self.is_open() && now < retry_after {
             return Err(Refusal::ResendCooldown { retry_after });
         }
@@ -379,10 +376,7 @@ mod tests {
     fn r4_3_delivery_starts_the_validity_period_and_a_huge_one_never_ends() {
         let inv = pending();
         assert_eq!(inv.expires_at(), Some(now() + TimeDelta::hours(72)));
-        assert_eq!(
-            inv.status_at(now() + TimeDelta::hours(72)),
-            Status::Expired
-        );
+        assert_eq!(inv.status_at(now() + TimeDelta::hours(72)), Status::Expired);
         let forever = queued()
             .delivered(1, TimeDelta::MAX, now())
             .expect("delivers");
@@ -439,15 +433,24 @@ mod tests {
     #[test]
     fn r6_2_each_dead_link_has_its_own_refusal() {
         let t = now();
-        assert_eq!(signed_up().link_refusal(1, t), Some(Refusal::LinkAlreadyUsed));
+        assert_eq!(
+            signed_up().link_refusal(1, t),
+            Some(Refusal::LinkAlreadyUsed)
+        );
         let cancelled = pending().cancelled(t).unwrap();
         assert_eq!(cancelled.link_refusal(1, t), Some(Refusal::LinkCancelled));
         let resent = pending().resent(TimeDelta::zero(), t).unwrap();
         assert_eq!(resent.link_refusal(1, t), Some(Refusal::LinkSuperseded));
         let expired_at = t + TimeDelta::hours(72);
-        assert_eq!(pending().link_refusal(1, expired_at), Some(Refusal::LinkExpired));
+        assert_eq!(
+            pending().link_refusal(1, expired_at),
+            Some(Refusal::LinkExpired)
+        );
         let replaced = pending().replaced(InvitationId::new(), expired_at).unwrap();
-        assert_eq!(replaced.link_refusal(1, expired_at), Some(Refusal::LinkSuperseded));
+        assert_eq!(
+            replaced.link_refusal(1, expired_at),
+            Some(Refusal::LinkSuperseded)
+        );
         let failed = pending()
             .delivery_failed(None, FailureReason::DeliveryRejected("550".into()), t)
             .unwrap();

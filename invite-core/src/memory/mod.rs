@@ -495,11 +495,19 @@ impl RecordStore for MemoryStore {
 
     async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
         let s = self.read();
-        Ok(ids.iter().filter_map(|id| s.orgs.get(id)).cloned().collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| s.orgs.get(id))
+            .cloned()
+            .collect())
     }
 
     async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
         let s = self.read();
-        Ok(ids.iter().filter_map(|id| s.invitation(id)).cloned().collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| s.invitation(id))
+            .cloned()
+            .collect())
     }
 }

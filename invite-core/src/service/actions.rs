@@ -75,7 +75,11 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     ) -> Result<Invitation, Error> {
         self.run(|_| async {
             let inv = self.load_invitation(id).await?;
-            Ok(decide::actions::mark_completed(actor, &inv, self.clock.now()))
+            Ok(decide::actions::mark_completed(
+                actor,
+                &inv,
+                self.clock.now(),
+            ))
         })
         .await
     }

@@ -32,7 +32,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             channel,
             user_ref: None,
         };
-        let mut outcomes = self.invite_candidates(actor, org, &access, vec![candidate]).await?;
+        let mut outcomes = self
+            .invite_candidates(actor, org, &access, vec![candidate])
+            .await?;
         Ok(outcomes.remove(0).result?)
     }
 
@@ -64,7 +66,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 }
             })
             .collect();
-        self.invite_candidates(actor, org, &access, candidates).await
+        self.invite_candidates(actor, org, &access, candidates)
+            .await
     }
 
     /// Invites users of the application's directory by the contact in their profile (R2.3,
@@ -84,8 +87,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         if !org.settings.channels.allows(channel) {
             return Err(Refusal::ChannelNotAllowed(channel).into());
         }
-        let candidates = users.iter().map(|u| directory_candidate(u, channel)).collect();
-        self.invite_candidates(actor, org_id, &access, candidates).await
+        let candidates = users
+            .iter()
+            .map(|u| directory_candidate(u, channel))
+            .collect();
+        self.invite_candidates(actor, org_id, &access, candidates)
+            .await
     }
 
     async fn invite_candidates(

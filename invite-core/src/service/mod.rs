@@ -174,7 +174,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     }
 
     /// The client organizations an access grants roles on, as the decisions about it need.
-    async fn load_clients(&self, access: &crate::access::Access) -> Result<Vec<Organization>, Error> {
+    async fn load_clients(
+        &self,
+        access: &crate::access::Access,
+    ) -> Result<Vec<Organization>, Error> {
         let ids = crate::decide::access::granted_clients(access);
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -31,7 +31,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             };
             let inv = self.load_invitation(link.invitation).await?;
             let org = self.load_org(inv.org).await?;
-            let members = self.store.active_members(inv.org, &inv.contact.keys()).await?;
+            let members = self
+                .store
+                .active_members(inv.org, &inv.contact.keys())
+                .await?;
             let now = self.clock.now();
             let seats = self.store.seats(inv.org, now).await?;
             let facts = SignupFacts {

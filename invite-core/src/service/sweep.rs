@@ -63,12 +63,11 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                     // Marks that exist are skipped, not refused: a retry after a conflict
                     // (an aborted transaction) commits the same marks again safely.
                     let max = self.config.max_conflict_retries;
-                    let (_, outcome) =
-                        commit_decided(&self.store, max, |_| {
-                            let commit = commit.clone();
-                            async move { Ok(Decision::commit(commit, ())) }
-                        })
-                        .await?;
+                    let (_, outcome) = commit_decided(&self.store, max, |_| {
+                        let commit = commit.clone();
+                        async move { Ok(Decision::commit(commit, ())) }
+                    })
+                    .await?;
                     let skipped = outcome.map_or(0, |o| o.reminders_skipped.len() as u32);
                     report.queued += marks - skipped;
                     report.already_reminded += skipped;

@@ -192,13 +192,13 @@ impl StoredVersions {
 
     /// The stored version of member `id`, if the commit wrote it.
     pub fn member(&self, id: MemberId) -> Option<u64> {
-        self.members.iter().find_map(|(i, v)| (*i == id).then_some(*v))
+        self.members
+            .iter()
+            .find_map(|(i, v)| (*i == id).then_some(*v))
     }
 
     /// The stored version of organization `id`, if the commit wrote it.
     pub fn organization(&self, id: OrgId) -> Option<u64> {
-        self.organization
-            .and_then(|(o, v)| (o == id).then_some(v))
+        self.organization.and_then(|(o, v)| (o == id).then_some(v))
     }
 }
-

@@ -97,4 +97,3 @@ pub enum StoreError {
     #[error("store backend failure")]
     Backend(#[source] BoxError),
 }
-

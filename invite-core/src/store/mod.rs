@@ -29,9 +29,7 @@ mod commit;
 mod errors;
 mod ports;
 
-pub use commit::{
-    Commit, CommitOutcome, ReminderMark, SeatCheck, StoredVersions, Write,
-};
+pub use commit::{Commit, CommitOutcome, ReminderMark, SeatCheck, StoredVersions, Write};
 pub use errors::{Conflict, InvariantViolation, StoreError};
 pub use ports::{OutboxStore, RecordStore, ViewStore};
 

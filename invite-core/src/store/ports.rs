@@ -150,7 +150,48 @@ pub trait ViewStore: Send + Sync {
     ) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
-macro_rules! forward_ports {
+/// Implements [`OutboxStore`] and [`ViewStore`] for a wrapper type by forwarding every call
+/// to the store `$target` (an expression of `$this`, the wrapper) evaluates to. For store
+/// wrappers that change only how commits behave (the testkit's race gate, a counting
+/// wrapper): they write [`RecordStore`] themselves and forward the rest with this.
+#[macro_export]
+macro_rules! forward_outbox_and_views {
+    (for $ty:ty where $S:ident: [$($bound:tt)+] => |$this:ident| $target:expr) => {
+        #[$crate::__async_trait]
+        impl<$S: $($bound)+> $crate::store::OutboxStore for $ty {
+            async fn claim_due(&self, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>, lease: $crate::__chrono::TimeDelta, limit: u32) -> Result<Vec<$crate::outbox::ClaimedMessage>, $crate::store::StoreError> {
+                let $this = self; $target.claim_due(now, lease, limit).await
+            }
+            async fn message(&self, id: $crate::ids::MessageId) -> Result<Option<$crate::outbox::OutboxMessage>, $crate::store::StoreError> {
+                let $this = self; $target.message(id).await
+            }
+            async fn organizations_with_reminders(&self, after: Option<$crate::ids::OrgId>, limit: u32) -> Result<Vec<$crate::org::Organization>, $crate::store::StoreError> {
+                let $this = self; $target.organizations_with_reminders(after, limit).await
+            }
+            async fn reminder_candidates(&self, query: &$crate::store::ReminderQuery) -> Result<Vec<$crate::invitation::Invitation>, $crate::store::StoreError> {
+                let $this = self; $target.reminder_candidates(query).await
+            }
+        }
+
+        #[$crate::__async_trait]
+        impl<$S: $($bound)+> $crate::store::ViewStore for $ty {
+            async fn dashboard(&self, org: $crate::ids::OrgId, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<Option<$crate::dashboard::Dashboard>, $crate::store::StoreError> {
+                let $this = self; $target.dashboard(org, now).await
+            }
+            async fn list(&self, org: $crate::ids::OrgId, query: &$crate::dashboard::ListQuery, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<$crate::dashboard::Page, $crate::store::StoreError> {
+                let $this = self; $target.list(org, query, now).await
+            }
+            async fn daily_activity(&self, org: $crate::ids::OrgId, from: $crate::__chrono::NaiveDate, to: $crate::__chrono::NaiveDate, tz: $crate::__chrono_tz::Tz) -> Result<Vec<$crate::dashboard::DayActivity>, $crate::store::StoreError> {
+                let $this = self; $target.daily_activity(org, from, to, tz).await
+            }
+            async fn audit_trail(&self, org: $crate::ids::OrgId, invitation: Option<$crate::ids::InvitationId>) -> Result<Vec<$crate::audit::AuditEvent>, $crate::store::StoreError> {
+                let $this = self; $target.audit_trail(org, invitation).await
+            }
+        }
+    };
+}
+
+macro_rules! forward_record_store {
     ($($ptr:ty),*) => {$(
         #[async_trait]
         impl<S: RecordStore + ?Sized> RecordStore for $ptr {
@@ -188,39 +229,8 @@ macro_rules! forward_ports {
                 (**self).seats(org, now).await
             }
         }
-
-        #[async_trait]
-        impl<S: OutboxStore + ?Sized> OutboxStore for $ptr {
-            async fn claim_due(&self, now: DateTime<Utc>, lease: TimeDelta, limit: u32) -> Result<Vec<ClaimedMessage>, StoreError> {
-                (**self).claim_due(now, lease, limit).await
-            }
-            async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
-                (**self).message(id).await
-            }
-            async fn organizations_with_reminders(&self, after: Option<OrgId>, limit: u32) -> Result<Vec<Organization>, StoreError> {
-                (**self).organizations_with_reminders(after, limit).await
-            }
-            async fn reminder_candidates(&self, query: &ReminderQuery) -> Result<Vec<Invitation>, StoreError> {
-                (**self).reminder_candidates(query).await
-            }
-        }
-
-        #[async_trait]
-        impl<S: ViewStore + ?Sized> ViewStore for $ptr {
-            async fn dashboard(&self, org: OrgId, now: DateTime<Utc>) -> Result<Option<Dashboard>, StoreError> {
-                (**self).dashboard(org, now).await
-            }
-            async fn list(&self, org: OrgId, query: &ListQuery, now: DateTime<Utc>) -> Result<Page, StoreError> {
-                (**self).list(org, query, now).await
-            }
-            async fn daily_activity(&self, org: OrgId, from: NaiveDate, to: NaiveDate, tz: Tz) -> Result<Vec<DayActivity>, StoreError> {
-                (**self).daily_activity(org, from, to, tz).await
-            }
-            async fn audit_trail(&self, org: OrgId, invitation: Option<InvitationId>) -> Result<Vec<AuditEvent>, StoreError> {
-                (**self).audit_trail(org, invitation).await
-            }
-        }
+        crate::forward_outbox_and_views!(for $ptr where S: [OutboxStore + ViewStore + ?Sized] => |this| (**this));
     )*};
 }
 
-forward_ports!(std::sync::Arc<S>, Box<S>, &S);
+forward_record_store!(std::sync::Arc<S>, Box<S>, &S);

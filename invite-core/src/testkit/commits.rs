@@ -2,7 +2,7 @@
 //! one active member per contact.
 
 use super::fixtures::{
-    Harness, conflict, email_invitation, invitation_record, invited_event, refusal,
+    Harness, conflict, email_invitation, invitation_record, invited_event, refusal, with_facts,
 };
 use crate::access::{Access, Role};
 use crate::contact::{Channel, Contact, Email, Phone};
@@ -92,19 +92,21 @@ pub async fn commit_refused_for_a_stale_invitation_version_writes_nothing<S: Sto
     let h = Harness::new(store);
     let acme = h.standalone(5).await;
     let inv = h.invite(&acme, "bob@example.com").await;
-    assert_eq!(h.invitation(inv.id).await.version, 0);
+    assert_eq!(h.invitation(inv.id).await.version(), 0);
     // An admin edits the invitation: version 0 -> 1.
     let edited = h
         .service
         .edit_access(&acme.admin, inv.id, Access::user(Role::Admin))
         .await
         .expect("the edit is accepted");
-    assert_eq!(edited.version, 1);
-    assert_eq!(h.invitation(inv.id).await.version, 1);
+    assert_eq!(edited.version(), 1);
+    assert_eq!(h.invitation(inv.id).await.version(), 1);
 
     let now = h.now();
-    let mut stale = inv.clone(); // read at version 0
-    stale.closed = Some((now, CloseReason::CancelledByAdmin));
+    // Read at version 0.
+    let stale = with_facts(&inv, |r| {
+        r.closed = Some((now, CloseReason::CancelledByAdmin))
+    });
     let token = LinkToken::mint().expect("entropy");
     let link = LinkRecord {
         hash: token.hash(),
@@ -125,9 +127,9 @@ pub async fn commit_refused_for_a_stale_invitation_version_writes_nothing<S: Sto
         other => panic!("expected a version conflict, got {other:?}"),
     }
     let stored = h.invitation(inv.id).await;
-    assert_eq!(stored.version, 1);
-    assert_eq!(stored.closed, None);
-    assert_eq!(stored.access, Access::user(Role::Admin));
+    assert_eq!(stored.version(), 1);
+    assert_eq!(stored.closed(), None);
+    assert_eq!(stored.access(), &Access::user(Role::Admin));
     assert_eq!(h.store.link(&token.hash()).await.unwrap(), None);
     assert_eq!(h.store.message(msg.id).await.unwrap(), None);
     assert!(
@@ -138,8 +140,7 @@ pub async fn commit_refused_for_a_stale_invitation_version_writes_nothing<S: Sto
     );
 
     // Inserting a record that exists is a version conflict as well.
-    let mut again = stored.clone();
-    again.version = 0;
+    let again = with_facts(&stored, |r| r.version = 0);
     let mut commit = Commit::new(acme.id(), now);
     commit.invitations.push(Write::Insert(again));
     assert!(matches!(
@@ -148,8 +149,9 @@ pub async fn commit_refused_for_a_stale_invitation_version_writes_nothing<S: Sto
     ));
 
     // At the version read, the update lands and the version becomes 2.
-    let mut fresh = stored.clone();
-    fresh.closed = Some((now, CloseReason::CancelledByAdmin));
+    let fresh = with_facts(&stored, |r| {
+        r.closed = Some((now, CloseReason::CancelledByAdmin))
+    });
     let mut commit = Commit::new(acme.id(), now);
     commit.invitations.push(Write::Update(fresh));
     h.store
@@ -157,8 +159,8 @@ pub async fn commit_refused_for_a_stale_invitation_version_writes_nothing<S: Sto
         .await
         .expect("a fresh write is accepted");
     let stored = h.invitation(inv.id).await;
-    assert_eq!(stored.version, 2);
-    assert!(stored.closed.is_some());
+    assert_eq!(stored.version(), 2);
+    assert!(stored.closed().is_some());
 }
 
 /// Updating a record that does not exist is refused with [`Conflict::Missing`] (organization,
@@ -269,9 +271,10 @@ pub async fn r2_7_store_refuses_a_second_open_invitation_for_one_address<S: Stor
     );
 
     // A Failed invitation is still open: it must be replaced, not doubled.
-    let mut failed = first.clone();
-    failed.failure = Some(FailureReason::DeliveryRejected("550".into()));
-    failed.awaiting_delivery = false;
+    let failed = with_facts(&first, |r| {
+        r.failure = Some(FailureReason::DeliveryRejected("550".into()));
+        r.awaiting_delivery = false;
+    });
     let mut commit = Commit::new(acme.id(), now);
     commit.invitations.push(Write::Update(failed));
     h.store
@@ -345,8 +348,9 @@ pub async fn r2_7_replacing_the_open_invitation_in_one_commit_is_accepted<S: Sto
     h.store.commit(commit).await.unwrap();
 
     let new = email_invitation(acme.id(), "Carl@Example.com", now);
-    let mut closed = old.clone();
-    closed.closed = Some((now, CloseReason::Replaced(new.id)));
+    let closed = with_facts(&old, |r| {
+        r.closed = Some((now, CloseReason::Replaced(new.id)))
+    });
     let mut commit = Commit::new(acme.id(), now);
     // The insert first: the store must judge the commit as a whole, not write by write.
     commit.invitations.push(Write::Insert(new.clone()));
@@ -358,12 +362,13 @@ pub async fn r2_7_replacing_the_open_invitation_in_one_commit_is_accepted<S: Sto
 
     let open = h.store.open_invitations(acme.id(), &key).await.unwrap();
     assert_eq!(open.iter().map(|i| i.id).collect::<Vec<_>>(), vec![new.id]);
-    assert!(h.invitation(old.id).await.closed.is_some());
+    assert!(h.invitation(old.id).await.closed().is_some());
 
     // Signed up: no longer open, so the address may be invited again.
-    let mut signed = h.invitation(new.id).await;
-    signed.signed_up_at = Some(now);
-    signed.awaiting_delivery = false;
+    let signed = with_facts(&h.invitation(new.id).await, |r| {
+        r.signed_up_at = Some(now);
+        r.awaiting_delivery = false;
+    });
     let third = email_invitation(acme.id(), "carl@example.com", now);
     let mut commit = Commit::new(acme.id(), now);
     commit.invitations.push(Write::Update(signed));
@@ -392,7 +397,10 @@ pub async fn r2_7_replacing_the_open_invitation_in_one_commit_is_accepted<S: Sto
         vec![again.id]
     );
     assert_eq!(
-        h.invitation(expired.id).await.closed.map(|(_, r)| r),
+        h.invitation(expired.id)
+            .await
+            .closed()
+            .map(|(_, r)| r.clone()),
         Some(CloseReason::Replaced(again.id))
     );
 }

@@ -132,13 +132,13 @@ pub async fn r5_2_a_resend_kills_the_previous_link<S: Store + 'static>(store: S)
     let (inv, old_token) = h.invite_delivered(&acme, "hal@example.com").await;
     h.advance(TimeDelta::minutes(2)); // past the resend cool-down
     let resent = h.service.resend(&acme.admin, inv.id).await.expect("resend");
-    assert_eq!(resent.link_generation, 2);
+    assert_eq!(resent.link_generation(), 2);
     assert_eq!(h.status(inv.id).await, Status::Queued);
     h.deliver().await;
     let new_token = h.token_of(inv.id);
     assert_ne!(old_token, new_token);
     let stored = h.invitation(inv.id).await;
-    assert_eq!((stored.send_count, stored.link_generation), (2, 2));
+    assert_eq!((stored.send_count(), stored.link_generation()), (2, 2));
 
     let old = h
         .store
@@ -200,7 +200,7 @@ pub async fn r7_3_two_dispatchers_deliver_every_message_exactly_once<S: Store + 
     for id in ids {
         let inv = h.invitation(id).await;
         assert_eq!(
-            (inv.status_at(h.now()), inv.send_count),
+            (inv.status_at(h.now()), inv.send_count()),
             (Status::Pending, 1)
         );
     }
@@ -466,7 +466,13 @@ pub async fn r7_2_transient_failures_are_retried_with_growing_delay<S: Store + '
 
     let after_first = h.last_attempted_message(inv.id).await;
     let first_delay = after_first.due_at - t0;
-    assert_eq!(first_delay, policy.delay_after(1));
+    let base = policy.delay_after(1);
+    let most = policy.jittered_delay_after(1, 1.0);
+    assert!(
+        (base..=most).contains(&first_delay),
+        "the first delay is {base} plus up to {}% jitter: {first_delay}",
+        policy.jitter_percent
+    );
     assert_eq!(after_first.attempts, 1);
     assert!(after_first.last_error.is_some());
     assert_eq!(h.status(inv.id).await, Status::Queued);
@@ -490,7 +496,7 @@ pub async fn r7_2_transient_failures_are_retried_with_growing_delay<S: Store + '
     assert_eq!(delivered[0].attempt, 3);
     let stored = h.invitation(inv.id).await;
     assert_eq!(
-        (stored.status_at(h.now()), stored.send_count),
+        (stored.status_at(h.now()), stored.send_count()),
         (Status::Pending, 1)
     );
     let retries = h
@@ -514,9 +520,9 @@ pub async fn r7_2_a_permanent_failure_marks_the_invitation_failed<S: Store + 'st
     let stored = h.invitation(inv.id).await;
     assert_eq!(stored.status_at(h.now()), Status::Failed);
     assert!(
-        matches!(&stored.failure, Some(FailureReason::DeliveryRejected(why)) if why.contains("550")),
+        matches!(&stored.failure(), Some(FailureReason::DeliveryRejected(why)) if why.contains("550")),
         "the reason is kept: {:?}",
-        stored.failure
+        stored.failure()
     );
     let trail = h.audit(acme.id(), Some(inv.id)).await;
     let failed = trail
@@ -551,6 +557,7 @@ pub async fn r7_2_too_many_transient_failures_mark_the_invitation_failed<S: Stor
         first_delay: TimeDelta::seconds(10),
         max_delay: TimeDelta::minutes(10),
         max_attempts: 3,
+        jitter_percent: 0,
     };
     let dispatcher = h.dispatcher_with(config);
     let (mut retried, mut failed) = (0, 0);
@@ -563,7 +570,7 @@ pub async fn r7_2_too_many_transient_failures_mark_the_invitation_failed<S: Stor
     let stored = h.invitation(inv.id).await;
     assert_eq!(stored.status_at(h.now()), Status::Failed);
     assert!(matches!(
-        stored.failure,
+        stored.failure(),
         Some(FailureReason::RetriesExhausted(_))
     ));
     assert_eq!(dispatcher.drain().await.unwrap().claimed, 0);

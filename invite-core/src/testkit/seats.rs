@@ -3,12 +3,12 @@
 use super::fixtures::{Harness, TestOrg, conflict, email_invitation, refusal};
 use crate::access::{Access, Role};
 use crate::contact::{Channel, Contact};
+use crate::decide::signup::Signup;
 use crate::error::{Error, Refusal};
 use crate::ids::MemberId;
 use crate::invitation::{FailureReason, Invitation, Status};
 use crate::member::{Member, Seats};
 use crate::org::{OrgSettings, SeatPolicy};
-use crate::service::Signup;
 use crate::store::{Commit, Conflict, SeatCheck, Store, Write};
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -83,14 +83,14 @@ async fn assert_seats_went_to_exactly<S: Store + 'static>(
                 winners += 1;
                 assert_eq!(signup.invitation.id, inv.id);
                 assert_eq!(stored.status_at(h.now()), Status::NeverUsed);
-                assert_eq!(stored.member, Some(signup.member.id));
+                assert_eq!(stored.member(), Some(signup.member.id));
                 let member = h.store.member(signup.member.id).await.unwrap();
                 assert!(member.is_some_and(|m| m.is_active()));
             }
             Err(Error::Refused(Refusal::SeatsExhausted)) => {
                 assert_eq!(stored.status_at(h.now()), Status::Failed);
-                assert_eq!(stored.failure, Some(FailureReason::SeatsExhausted));
-                assert_eq!(stored.member, None);
+                assert_eq!(stored.failure(), Some(&FailureReason::SeatsExhausted));
+                assert_eq!(stored.member(), None);
                 let keys = stored.contact.keys();
                 assert!(
                     h.store
@@ -291,7 +291,7 @@ pub async fn r3_5_live_invitations_hold_seats_until_they_end<S: Store + 'static>
     assert_eq!(h.store.seats(acme.id(), h.now()).await.unwrap(), seats(1));
 
     // Expired: no seat, at the later instant only; nothing had to run (R4.3).
-    let expiry = h.invitation(b.id).await.expires_at.expect("delivered");
+    let expiry = h.invitation(b.id).await.expires_at().expect("delivered");
     assert_eq!(
         h.store
             .seats(acme.id(), expiry - TimeDelta::seconds(1))
@@ -419,8 +419,8 @@ pub async fn r3_6_removing_members_frees_seats_and_a_lowered_limit_admits_no_one
     let refused = h.service.sign_up(&early_token, None).await;
     assert_eq!(refusal(refused), Refusal::SeatsExhausted);
     assert_eq!(
-        h.invitation(early.id).await.failure,
-        Some(FailureReason::SeatsExhausted)
+        h.invitation(early.id).await.failure(),
+        Some(&FailureReason::SeatsExhausted)
     );
 
     // At the store: a commit needing a seat is refused and writes nothing.

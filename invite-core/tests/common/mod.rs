@@ -111,12 +111,11 @@ impl World {
             clock: clock.clone(),
             attempts: Mutex::new(Vec::new()),
         });
-        let dispatcher = Dispatcher::new(
-            store.clone(),
-            tap.clone(),
-            clock.clone(),
-            DispatcherConfig::new(SIGNUP_BASE),
-        );
+        // No jitter: these tests check the back-off's exact instants (the jitter has tests of
+        // its own).
+        let mut config = DispatcherConfig::new(SIGNUP_BASE);
+        config.retry.jitter_percent = 0;
+        let dispatcher = Dispatcher::new(store.clone(), tap.clone(), clock.clone(), config);
         Self {
             clock,
             store,
