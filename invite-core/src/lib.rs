@@ -17,6 +17,7 @@ pub mod member;
 pub mod memory;
 pub mod notifier;
 pub mod org;
+pub mod prelude;
 pub mod outbox;
 pub mod refusal;
 pub mod reminders;

@@ -8,7 +8,8 @@ use invite_core::outbox::{Lease, OutboxMessage};
 use invite_core::store::StoreError;
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
-    AuditId, Channel, CompletedBy, Invitation, InvitationId, Member, MemberId, MessageId,
+    AuditId, Channel, CompletedBy, Invitation, InvitationId, InvitationRecord, Member, MemberId,
+    MessageId,
     MessageKind, OrgId, OrgKind, Organization, OutboxState, SeatPolicy, Status, Tab, UserRef,
 };
 use serde::Serialize;
@@ -235,7 +236,7 @@ pub(crate) fn invitation(row: &PgRow) -> Result<Invitation, StoreError> {
         _ => return Err(corrupt("closing", "half set")),
     };
     let failure: Option<serde_json::Value> = get(row, "failure")?;
-    Ok(Invitation {
+    Ok(Invitation::from_record(InvitationRecord {
         id: InvitationId(get(row, "id")?),
         org: OrgId(get(row, "org_id")?),
         contact: from_json(get(row, "contact")?)?,
@@ -258,7 +259,7 @@ pub(crate) fn invitation(row: &PgRow) -> Result<Invitation, StoreError> {
         last_follow_up_at: get(row, "last_follow_up_at")?,
         closed,
         version: get_u64(row, "version")?,
-    })
+    }))
 }
 
 pub(crate) fn member(row: &PgRow) -> Result<Member, StoreError> {

@@ -18,7 +18,9 @@ use crate::sql;
 use chrono::{DateTime, NaiveDate, Utc};
 use invite_core::audit::AuditEvent;
 use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
-use invite_core::store::{Commit, CommitOutcome, Conflict, StoreError, Write};
+use invite_core::store::{
+    Commit, CommitOutcome, Conflict, InvariantViolation, StoreError, StoredVersions, Write,
+};
 use invite_core::{Invitation, InvitationId, Member, Organization, Seats};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
@@ -111,10 +113,41 @@ pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOut
     }
 
     finish_messages(tx, c).await?;
-    let (outcome, reminded) = write_reminder_marks(tx, c).await?;
+    let (mut outcome, reminded) = write_reminder_marks(tx, c).await?;
     write_messages(tx, c, &reminded).await?;
     write_audit(tx, c, &reminded).await?;
+    outcome.versions = stored_versions(c);
     Ok(outcome)
+}
+
+/// The versions the commit's records are stored at: 0 for an insert, one more than the
+/// version read for an update (`version = version + 1` in every update statement).
+fn stored_versions(c: &Commit) -> StoredVersions {
+    fn next(insert: bool, read: u64) -> u64 {
+        if insert { 0 } else { read + 1 }
+    }
+    StoredVersions {
+        organization: c.organization.as_ref().map(|w| {
+            let o = w.record();
+            (o.id, next(matches!(w, Write::Insert(_)), o.version))
+        }),
+        invitations: c
+            .invitations
+            .iter()
+            .map(|w| {
+                let i = w.record();
+                (i.id, next(matches!(w, Write::Insert(_)), i.version()))
+            })
+            .collect(),
+        members: c
+            .members
+            .iter()
+            .map(|w| {
+                let m = w.record();
+                (m.id, next(matches!(w, Write::Insert(_)), m.version))
+            })
+            .collect(),
+    }
 }
 
 /// What can be refused without looking at the database: inserts must be at version 0, and
@@ -131,7 +164,7 @@ fn precheck(c: &Commit) -> Result<(), StoreError> {
     let mut seen = HashSet::new();
     for w in &c.invitations {
         let inv = w.record();
-        if matches!(w, Write::Insert(_)) && inv.version != 0 || !seen.insert(inv.id) {
+        if matches!(w, Write::Insert(_)) && inv.version() != 0 || !seen.insert(inv.id) {
             return refuse(Conflict::Version {
                 entity: "invitation",
                 id: inv.id.to_string(),
@@ -232,7 +265,8 @@ struct InvitationArrays {
 }
 
 impl InvitationArrays {
-    fn push(&mut self, i: &Invitation) -> Result<(), StoreError> {
+    fn push(&mut self, invitation: &Invitation) -> Result<(), StoreError> {
+        let i = invitation.to_record();
         self.id.push(i.id.0);
         self.org.push(i.org.0);
         self.channel.push(channel_name(i.channel));
@@ -399,16 +433,9 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
             arrays.push(i)?;
         }
         let done = returned_ids(tx, arrays.bind(sql::UPDATE_INVITATIONS), c).await?;
-        let order = c.invitations.iter().map(|w| w.record().id.0);
-        check_updated(
-            tx,
-            "invitation",
-            sql::EXISTING_INVITATIONS,
-            &ids,
-            &done,
-            order,
-        )
-        .await?;
+        if done.len() != ids.len() {
+            return Err(explain_invitation_update(tx, c, &updates, &done).await);
+        }
     }
     if !inserts.is_empty() {
         let mut arrays = InvitationArrays::default();
@@ -433,6 +460,68 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
         }
     }
     Ok(())
+}
+
+/// Why some invitation updates changed no row, for the first of them in commit order (as
+/// MemoryStore reports it): gone ([`Conflict::Missing`]), changed by another writer
+/// ([`Conflict::Version`]), or an update that would change what never changes, R2.8
+/// ([`InvariantViolation::ImmutableChanged`]).
+async fn explain_invitation_update(
+    tx: &mut PgConnection,
+    c: &Commit,
+    updates: &[&Invitation],
+    done: &[Uuid],
+) -> StoreError {
+    let ids: Vec<Uuid> = updates.iter().map(|i| i.id.0).collect();
+    let missing = absent(&ids, done);
+    let Some(first) = c
+        .invitations
+        .iter()
+        .map(Write::record)
+        .find(|i| missing.contains(&i.id.0))
+    else {
+        return backend("an invitation update changed no row, yet none is missing");
+    };
+    let row = match sqlx::query(sql::INVITATION_IDENTITIES)
+        .bind(vec![first.id.0])
+        .fetch_optional(&mut *tx)
+        .await
+    {
+        Ok(row) => row,
+        Err(e) => return backend(e),
+    };
+    let (entity, id) = ("invitation", first.id.to_string());
+    let Some(row) = row else {
+        return StoreError::Conflict(Conflict::Missing { entity, id });
+    };
+    let stored = (|| -> Result<_, StoreError> {
+        Ok((
+            codec::count(&row, "version")?,
+            codec::uuid(&row, "org_id")?,
+            codec::text(&row, "channel")?,
+            row.try_get::<Option<String>, _>("email_key").map_err(backend)?,
+            row.try_get::<Option<String>, _>("phone").map_err(backend)?,
+        ))
+    })();
+    let (version, org, channel, email_key, phone) = match stored {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    if version != first.version() {
+        return StoreError::Conflict(Conflict::Version { entity, id });
+    }
+    let field = if org != first.org.0 {
+        "organization"
+    } else if channel != channel_name(first.channel) {
+        "channel"
+    } else if email_key != first.contact.email_address().map(|e| e.key().to_owned())
+        || phone != first.contact.phone_number().map(|p| p.as_str().to_owned())
+    {
+        "contact"
+    } else {
+        return backend("an invitation update changed no row for no reason the store knows");
+    };
+    StoreError::Invariant(InvariantViolation::ImmutableChanged { entity, id, field })
 }
 
 /// The partial unique index of R2.7.

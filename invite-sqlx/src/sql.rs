@@ -60,6 +60,12 @@ pub(crate) const ORGANIZATION: &str = concat!(
     " FROM organizations o WHERE o.id = $1"
 );
 
+pub(crate) const ORGANIZATIONS_BY_IDS: &str = concat!(
+    "SELECT ",
+    organization_columns!(),
+    " FROM organizations o WHERE o.id = ANY($1)"
+);
+
 pub(crate) const ORGANIZATIONS_WITH_REMINDERS_FIRST: &str = concat!(
     "SELECT ",
     organization_columns!(),
@@ -76,6 +82,12 @@ pub(crate) const INVITATION: &str = concat!(
     "SELECT ",
     invitation_columns!(),
     " FROM invitations i WHERE i.id = $1"
+);
+
+pub(crate) const INVITATIONS_BY_IDS: &str = concat!(
+    "SELECT ",
+    invitation_columns!(),
+    " FROM invitations i WHERE i.id = ANY($1)"
 );
 
 pub(crate) const OPEN_INVITATIONS: &str = concat!(
@@ -395,9 +407,7 @@ pub(crate) const ROLLBACK_TO_INVITATIONS: &str = "ROLLBACK TO SAVEPOINT invitati
 
 /// Changed invitations, each only at the version it was read at; the version goes up by one.
 pub(crate) const UPDATE_INVITATIONS: &str = concat!(
-    "UPDATE invitations i SET org_id = u.org_id, channel = u.channel, \
-        address_key = u.address_key, email_key = u.email_key, phone = u.phone, \
-        contact = u.contact::jsonb, access = u.access::jsonb, user_ref = u.user_ref, \
+    "UPDATE invitations i SET access = u.access::jsonb, user_ref = u.user_ref, \
         sender = u.sender::jsonb, \
         created_at = u.created_at, last_invited_at = u.last_invited_at, \
         send_count = u.send_count, last_sent_at = u.last_sent_at, expires_at = u.expires_at, \
@@ -409,10 +419,17 @@ pub(crate) const UPDATE_INVITATIONS: &str = concat!(
         version = i.version + 1 \
      FROM ",
     invitation_batch!(),
-    " WHERE i.id = u.id AND i.version = u.version RETURNING i.id"
+    // R2.8, R2.6: what never changes is not written, and an update that would change it
+    // updates nothing (the store then says which rule it broke).
+    " WHERE i.id = u.id AND i.version = u.version AND i.org_id = u.org_id \
+        AND i.channel = u.channel AND i.email_key IS NOT DISTINCT FROM u.email_key \
+        AND i.phone IS NOT DISTINCT FROM u.phone \
+     RETURNING i.id"
 );
 
-pub(crate) const EXISTING_INVITATIONS: &str = "SELECT id FROM invitations WHERE id = ANY($1)";
+/// What a refused invitation update is judged by: its version and what never changes.
+pub(crate) const INVITATION_IDENTITIES: &str =
+    "SELECT id, version, org_id, channel, email_key, phone FROM invitations WHERE id = ANY($1)";
 
 macro_rules! member_batch {
     () => {
@@ -496,6 +513,7 @@ pub(crate) const INSERT_AUDIT: &str = "\
 /// Every statement, for the test that prepares each against the migrated schema.
 pub(crate) const ALL: &[(&str, &str)] = &[
     ("ORGANIZATION", ORGANIZATION),
+    ("ORGANIZATIONS_BY_IDS", ORGANIZATIONS_BY_IDS),
     (
         "ORGANIZATIONS_WITH_REMINDERS_FIRST",
         ORGANIZATIONS_WITH_REMINDERS_FIRST,
@@ -505,6 +523,7 @@ pub(crate) const ALL: &[(&str, &str)] = &[
         ORGANIZATIONS_WITH_REMINDERS_AFTER,
     ),
     ("INVITATION", INVITATION),
+    ("INVITATIONS_BY_IDS", INVITATIONS_BY_IDS),
     ("OPEN_INVITATIONS", OPEN_INVITATIONS),
     ("INVITATIONS_FOR_USERS", INVITATIONS_FOR_USERS),
     ("LINK", LINK),
@@ -533,7 +552,7 @@ pub(crate) const ALL: &[(&str, &str)] = &[
     ("ORGANIZATION_EXISTS", ORGANIZATION_EXISTS),
     ("INSERT_INVITATIONS", INSERT_INVITATIONS),
     ("UPDATE_INVITATIONS", UPDATE_INVITATIONS),
-    ("EXISTING_INVITATIONS", EXISTING_INVITATIONS),
+    ("INVITATION_IDENTITIES", INVITATION_IDENTITIES),
     ("INVITATION_INSERT_CONFLICTS", INVITATION_INSERT_CONFLICTS),
     ("INSERT_MEMBERS", INSERT_MEMBERS),
     ("UPDATE_MEMBERS", UPDATE_MEMBERS),

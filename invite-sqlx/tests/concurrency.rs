@@ -5,10 +5,11 @@
 //! tasks start together at a barrier, and time moves only on the harness's manual clock.
 
 use chrono::TimeDelta;
+use invite_core::store::{OutboxStore, RecordStore, ViewStore};
 use invite_core::testkit::{Harness, TestOrg, refusal};
 use invite_core::{
     Access, Channel, Contact, Error, FailureReason, InvitationId, MessageId, OrgSettings, Refusal,
-    Role, SeatPolicy, Seats, Status, Store,
+    Role, SeatPolicy, Seats, Status,
 };
 use invite_sqlx::PgStore;
 use sqlx::PgPool;
@@ -109,7 +110,7 @@ async fn r3_4_sixty_four_concurrent_signups_for_ten_seats_make_ten_members(
     for id in &failed {
         let inv = h.invitation(*id).await;
         assert_eq!(inv.status_at(h.now()), Status::Failed);
-        assert_eq!(inv.failure, Some(FailureReason::SeatsExhausted));
+        assert_eq!(inv.failure(), Some(&FailureReason::SeatsExhausted));
     }
     assert_eq!(
         count(
@@ -175,7 +176,7 @@ async fn r3_4_sixty_four_concurrent_reserved_signups_for_ten_seats_make_ten_memb
             (id, Err(e)) => {
                 assert_eq!(refusal::<()>(Err(e)), Refusal::SeatsExhausted);
                 let inv = h.invitation(id).await;
-                assert_eq!(inv.failure, Some(FailureReason::SeatsExhausted));
+                assert_eq!(inv.failure(), Some(&FailureReason::SeatsExhausted));
                 failed += 1;
             }
         }

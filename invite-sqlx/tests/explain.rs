@@ -11,8 +11,9 @@
 //! ```
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use invite_core::store::{OutboxStore, ViewStore};
 use invite_core::{
-    Cursor, InvitationId, ListQuery, OrgId, OrgSettings, SortKey, SortOrder, Store, Tab,
+    Cursor, InvitationId, ListQuery, OrgId, OrgSettings, SortKey, SortOrder, Tab,
 };
 use invite_sqlx::{PgStore, STATEMENTS};
 use sqlx::postgres::PgArguments;
