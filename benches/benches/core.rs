@@ -14,7 +14,7 @@ use invite_benches::{
     Kind, PlainInvitation, bench_now, invitation, invitations, organization, plain_actions,
     plain_dashboard, plain_first_page, plain_status, populate, records_dashboard,
 };
-use invite_core::{ListQuery, OrgId, Store, Tab};
+use invite_core::{ListQuery, OrgId, Tab, ViewStore};
 use std::hint::black_box;
 
 /// Invitations in the store of the large benches.

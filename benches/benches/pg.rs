@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use criterion::{Criterion, SamplingMode, criterion_main};
 use invite_core::{
     Access, Actor, Dispatcher, DispatcherConfig, InvitationService, ManualClock, OrgId, OrgKind,
-    OrgSettings, RecordingNotifier, Refusal, Role, ServiceConfig, Store,
+    OrgSettings, RecordingNotifier, Refusal, Role, ServiceConfig, ViewStore,
 };
 use invite_sqlx::PgStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

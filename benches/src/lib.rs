@@ -9,8 +9,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use invite_core::{
     Access, Action, Channel, CloseReason, Commit, CompletedBy, Contact, FailureReason, Invitation,
-    InvitationId, Member, MemberId, MemoryStore, OrgId, OrgKind, OrgSettings, Organization, Role,
-    Sender, Status, Store, UserRef, Write,
+    InvitationId, InvitationRecord, Member, MemberId, MemoryStore, OrgId, OrgKind, OrgSettings,
+    Organization, RecordStore, Role, Sender, Status, UserRef, Write,
 };
 use std::collections::HashMap;
 
@@ -120,7 +120,8 @@ pub fn invitation(org: OrgId, i: usize, kind: Kind) -> (Invitation, Option<Membe
     let (contact, channel) = contact(i);
     // Minutes before `now`, spread over 90 days but recent enough for the kind.
     let spread = |max_minutes: i64| TimeDelta::minutes(1 + (i as i64 * 7_919) % max_minutes);
-    let mut inv = Invitation {
+    // Built in its storage form: a record in the state of a past no transition here replays.
+    let mut inv = InvitationRecord {
         id: InvitationId::new(),
         org,
         contact: contact.clone(),
@@ -151,7 +152,7 @@ pub fn invitation(org: OrgId, i: usize, kind: Kind) -> (Invitation, Option<Membe
         closed: None,
         version: 0,
     };
-    let sent = |inv: &mut Invitation, ago: TimeDelta| {
+    let sent = |inv: &mut InvitationRecord, ago: TimeDelta| {
         let at = now - ago;
         inv.created_at = at - TimeDelta::minutes(2);
         inv.last_invited_at = inv.created_at;
@@ -205,6 +206,7 @@ pub fn invitation(org: OrgId, i: usize, kind: Kind) -> (Invitation, Option<Membe
         inv.member = Some(member.id);
         member
     });
+    let inv = Invitation::from_record(inv);
     debug_assert_eq!(inv.status_at(now), kind.status());
     (inv, member)
 }
@@ -238,7 +240,7 @@ pub async fn populate(
     for chunk in invitations.chunks(batch.max(1)) {
         let mut commit = Commit::new(org.id, now);
         for inv in chunk {
-            if let Some(id) = inv.member {
+            if let Some(id) = inv.member() {
                 let member = members[&id].clone();
                 commit.members.push(Write::Insert(member));
             }
@@ -280,13 +282,13 @@ impl PlainInvitation {
         Self {
             id: inv.id,
             sms: inv.channel == Channel::Sms,
-            last_invited_at: inv.last_invited_at,
-            expires_at: inv.expires_at,
-            awaiting_delivery: inv.awaiting_delivery,
-            failed: inv.failure.is_some(),
-            signed_up_at: inv.signed_up_at,
-            completed_at: inv.completed.as_ref().map(|(at, _)| *at),
-            closed_at: inv.closed.as_ref().map(|(at, _)| *at),
+            last_invited_at: inv.last_invited_at(),
+            expires_at: inv.expires_at(),
+            awaiting_delivery: inv.awaiting_delivery(),
+            failed: inv.failure().is_some(),
+            signed_up_at: inv.signed_up_at(),
+            completed_at: inv.completed().as_ref().map(|(at, _)| *at),
+            closed_at: inv.closed().as_ref().map(|(at, _)| *at),
         }
     }
 }
@@ -391,7 +393,7 @@ pub fn records_dashboard(rows: &[Invitation], now: DateTime<Utc>) -> PlainFigure
             Channel::Sms => f.by_sms += 1,
             Channel::Email => f.by_email += 1,
         }
-        if inv.signed_up_at.is_some() {
+        if inv.signed_up_at().is_some() {
             f.seats_used += 1;
         }
     }

@@ -243,7 +243,7 @@ async fn main() -> Res {
         carol.status == Status::Failed,
         "Carol's invitation should be Failed",
     )?;
-    let reason = carol.invitation.failure.as_ref().map(ToString::to_string);
+    let reason = carol.invitation.failure().as_ref().map(ToString::to_string);
     let now = clock.now();
     table(
         ["invitee", "signup", "invitation now"],
@@ -381,10 +381,10 @@ async fn main() -> Res {
                 let actions: Vec<String> = row.actions.iter().map(ToString::to_string).collect();
                 [
                     inv.contact.to_string(),
-                    inv.access.invitation_type.to_string(),
+                    inv.access().invitation_type.to_string(),
                     row.status.to_string(),
-                    local(inv.last_invited_at),
-                    inv.signed_up_at.map(local).unwrap_or_default(),
+                    local(inv.last_invited_at()),
+                    inv.signed_up_at().map(local).unwrap_or_default(),
                     actions.join(", "),
                 ]
             }),

@@ -7,8 +7,8 @@ mod support;
 use chrono::TimeDelta;
 use invite_core::{
     Access, Actor, Channel, Clock, Contact, Dispatcher, DispatcherConfig, FailureReason,
-    InvitationService, Language, ManualClock, MemoryStore, OrgKind, OrgSettings, Role, Status,
-    Store,
+    InvitationService, Language, ManualClock, MemoryStore, OrgKind, OrgSettings, RecordStore, Role,
+    Status,
 };
 use invite_lettre::SmtpNotifier;
 use std::sync::Arc;
@@ -107,7 +107,7 @@ async fn a_451_is_retried_later_and_a_550_fails_the_invitation() {
         .expect("store")
         .expect("exists");
     assert_eq!(failed.status_at(w.clock.now()), Status::Failed);
-    match &failed.failure {
+    match failed.failure() {
         Some(FailureReason::DeliveryRejected(why)) => assert!(why.contains("550"), "{why}"),
         other => panic!("expected DeliveryRejected, got {other:?}"),
     }
@@ -144,7 +144,7 @@ async fn invite_to_mailbox_to_signup_end_to_end() {
         .await
         .expect("store")
         .expect("exists");
-    let expires = stored.expires_at.expect("sent, so it expires");
+    let expires = stored.expires_at().expect("sent, so it expires");
     assert_eq!(mail.header("Content-Language").as_deref(), Some("ru"));
     let subject = mail.header("Subject").expect("subject");
     assert_eq!(subject, "Ann Admin приглашает вас в Acme <Ops>");

@@ -9,8 +9,8 @@ use invite_core::store::StoreError;
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
     AuditId, Channel, CompletedBy, Invitation, InvitationId, InvitationRecord, Member, MemberId,
-    MessageId,
-    MessageKind, OrgId, OrgKind, Organization, OutboxState, SeatPolicy, Status, Tab, UserRef,
+    MessageId, MessageKind, OrgId, OrgKind, Organization, OutboxState, SeatPolicy, Status, Tab,
+    UserRef,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;

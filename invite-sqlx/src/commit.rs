@@ -499,7 +499,8 @@ async fn explain_invitation_update(
             codec::count(&row, "version")?,
             codec::uuid(&row, "org_id")?,
             codec::text(&row, "channel")?,
-            row.try_get::<Option<String>, _>("email_key").map_err(backend)?,
+            row.try_get::<Option<String>, _>("email_key")
+                .map_err(backend)?,
             row.try_get::<Option<String>, _>("phone").map_err(backend)?,
         ))
     })();

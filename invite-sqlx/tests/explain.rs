@@ -12,9 +12,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use invite_core::store::{OutboxStore, ViewStore};
-use invite_core::{
-    Cursor, InvitationId, ListQuery, OrgId, OrgSettings, SortKey, SortOrder, Tab,
-};
+use invite_core::{Cursor, InvitationId, ListQuery, OrgId, OrgSettings, SortKey, SortOrder, Tab};
 use invite_sqlx::{PgStore, STATEMENTS};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
