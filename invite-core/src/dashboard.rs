@@ -1,6 +1,7 @@
 //! Dashboard figures (R9): counts per tab, seats, channels, the reminder switch; lists per tab
 //! with search and keyset paging; daily series for graphs.
 
+use crate::audit::AuditAction;
 use crate::contact::Channel;
 use crate::ids::{InvitationId, OrgId};
 use crate::invitation::{Action, Invitation, Status, Tab};
@@ -284,6 +285,19 @@ impl DayActivity {
             invitations_sent: 0,
             signups: 0,
             first_logins: 0,
+        }
+    }
+
+    /// R9.3: counts one audit event of the day in the series it belongs to: a delivery of an
+    /// invitation or resend is a send, a signup a signup, a first login a first login;
+    /// everything else is in no series. The one place the series kinds are decided (the
+    /// PostgreSQL store restates it by action name, and the conformance suite compares).
+    pub fn count(&mut self, action: &AuditAction) {
+        match action {
+            AuditAction::Delivered => self.invitations_sent += 1,
+            AuditAction::SignedUp { .. } => self.signups += 1,
+            AuditAction::FirstLogin => self.first_logins += 1,
+            _ => {}
         }
     }
 }

@@ -2,7 +2,7 @@
 //! series and the audit trail, all computed with the core's own rules.
 
 use super::MemoryStore;
-use crate::audit::{AuditAction, AuditEvent};
+use crate::audit::AuditEvent;
 use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
 use crate::ids::{InvitationId, MessageId, OrgId};
 use crate::invitation::Invitation;
@@ -160,12 +160,7 @@ impl ViewStore for MemoryStore {
             let Some(entry) = days.get_mut(&day) else {
                 continue;
             };
-            match e.action {
-                AuditAction::Delivered => entry.invitations_sent += 1,
-                AuditAction::SignedUp { .. } => entry.signups += 1,
-                AuditAction::FirstLogin => entry.first_logins += 1,
-                _ => {}
-            }
+            entry.count(&e.action);
         }
         Ok(days.into_values().collect())
     }

@@ -35,15 +35,19 @@
 mod commits;
 mod delivery;
 mod fixtures;
+mod invariants;
 mod reminders;
 mod seats;
+mod truth_table;
 mod views;
 
 pub use commits::*;
 pub use delivery::*;
 pub use fixtures::*;
+pub use invariants::*;
 pub use reminders::*;
 pub use seats::*;
+pub use truth_table::*;
 pub use views::*;
 
 /// Expands to one test function per conformance case, each building its store with the given
@@ -85,6 +89,7 @@ macro_rules! store_conformance_tests {
                 r2_7_replacing_the_open_invitation_in_one_commit_is_accepted,
                 r2_7_two_concurrent_invites_of_one_address_make_one_invitation,
                 r2_7_inviting_an_active_member_by_any_contact_is_refused,
+                r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address,
                 // Seats.
                 r3_1_seats_count_active_members_and_add_up_to_the_limit,
                 r3_4_two_signups_for_the_last_seat_make_one_member,
@@ -97,6 +102,7 @@ macro_rules! store_conformance_tests {
                 r5_2_a_resend_kills_the_previous_link,
                 r6_1_r7_4_links_are_found_by_hash_and_no_token_is_stored,
                 r6_3_a_link_signs_up_once,
+                r6_3_racing_submissions_of_one_link_lose_with_link_already_used,
                 r7_1_a_dead_dispatchers_message_is_delivered_after_its_lease,
                 r7_2_transient_failures_are_retried_with_growing_delay,
                 r7_2_a_permanent_failure_marks_the_invitation_failed,
@@ -120,6 +126,8 @@ macro_rules! store_conformance_tests {
                 r9_2_lists_sort_by_signup_or_last_invitation_in_both_orders,
                 r9_3_daily_activity_buckets_by_local_day_with_zero_days,
                 r10_2_every_change_is_audited_with_actor_time_and_statuses,
+                // The truth table: every SQL twin of a core rule, on every combination of facts.
+                r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combination_of_facts,
             ]
         }
     };
