@@ -167,20 +167,24 @@ pub(crate) const CLAIM_DUE: &str = concat!(
 );
 
 /// Reminder candidates (R8.1), after the invitation filter of `reminders::eligible`:
-/// Pending at `$3` and last delivered before `$4`, or Never Used and signed up before `$4`;
-/// without a mark for day `$5`.
+/// Pending at `$3` and last delivered before `$4` (a completion mark is no part of Pending),
+/// or Never Used (signed up, not completed) and signed up before `$4`; without a mark for day
+/// `$5`. The `signed_up_at IS NULL OR completed_at IS NULL` term is the partial index's
+/// predicate, written out so the planner uses it.
 macro_rules! reminder_candidates {
     ($after:literal, $limit:literal) => {
         concat!(
             "SELECT ",
             invitation_columns!(),
             " FROM invitations i \
-             WHERE i.org_id = $1 AND i.closed_at IS NULL AND i.completed_at IS NULL",
+             WHERE i.org_id = $1 AND i.closed_at IS NULL \
+               AND (i.signed_up_at IS NULL OR i.completed_at IS NULL)",
             $after,
             " AND ((i.signed_up_at IS NULL AND ",
             open_status!("$3"),
             " = 'pending' AND i.last_sent_at < $4) \
-               OR (i.signed_up_at IS NOT NULL AND i.signed_up_at < $4)) \
+               OR (i.signed_up_at IS NOT NULL AND i.completed_at IS NULL \
+                   AND i.signed_up_at < $4)) \
              AND NOT EXISTS (SELECT 1 FROM reminder_marks r \
                              WHERE r.invitation_id = i.id AND r.day = $5) \
              ORDER BY i.id LIMIT ",
