@@ -223,7 +223,7 @@ pub fn invitations(org: OrgId, n: usize) -> (Vec<Invitation>, Vec<Member>) {
     (invitations, members)
 }
 
-/// A [`MemoryStore`] holding `org` and the given records, written through [`Store::commit`]
+/// A [`MemoryStore`] holding `org` and the given records, written through [`RecordStore::commit`]
 /// with [`Write::Insert`], `batch` invitations (and their members) per commit.
 pub async fn populate(
     org: &Organization,
