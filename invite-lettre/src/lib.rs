@@ -1,13 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod classify;
 mod compose;
 mod file;
+mod header;
+mod pool;
 mod smtp;
+mod stream;
 pub mod templates;
 
+pub use classify::{Stage, classify, classify_io, classify_reply};
 pub use compose::{Composer, DEFAULT_MESSAGE_ID_DOMAIN};
 pub use file::FileNotifier;
 pub use lettre::message::Mailbox;
-pub use smtp::{ConfigError, Security, SmtpNotifier, SmtpNotifierBuilder, classify};
+pub use smtp::{ConfigError, Security, SmtpNotifier, SmtpNotifierBuilder};
 pub use templates::{Part, Rendered, TemplateError, Templates};
