@@ -3,9 +3,14 @@
 
 Saves every accepted message as a file in MAILBOX (one file per recipient and message, named
 after the recipient so parallel tests never read each other's mail) and answers 451 for
-recipients whose local part starts with "busy" and 550 for "reject".
+recipients whose local part starts with "busy", 550 for "reject" and 421 (service shutting
+down) for "shutdown".
 
     python3 scripts/smtp_server.py --port 2525 --mailbox /tmp/mailbox
+
+With --auth USER:PASSWORD the server requires AUTH (PLAIN or LOGIN, allowed without TLS since
+it listens on loopback) with exactly these credentials: 535 for others, 530 to MAIL FROM
+before AUTH.
 """
 import argparse
 import asyncio
@@ -15,6 +20,7 @@ import re
 import signal
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 _counter = itertools.count()
 
@@ -33,6 +39,8 @@ class SavingHandler:
             return "451 4.2.0 Mailbox busy, try again later"
         if local.startswith("reject"):
             return "550 5.1.1 No such user here"
+        if local.startswith("shutdown"):
+            return "421 4.3.2 Service shutting down"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -53,6 +61,23 @@ class SavingHandler:
         return "250 Message accepted"
 
 
+class Authenticator:
+    """Accepts exactly one user name and password."""
+
+    def __init__(self, credentials):
+        user, _, password = credentials.partition(":")
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == self.user
+            and auth_data.password == self.password
+        )
+        return AuthResult(success=ok, handled=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -63,8 +88,20 @@ def main():
         action="store_true",
         help="stop when the process that started this one exits (used by the Rust tests)",
     )
+    parser.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="require AUTH with these credentials (without TLS: loopback only)",
+    )
     args = parser.parse_args()
     os.makedirs(args.mailbox, exist_ok=True)
+    auth = {}
+    if args.auth:
+        auth = dict(
+            authenticator=Authenticator(args.auth),
+            auth_required=True,
+            auth_require_tls=False,
+        )
     controller = Controller(
         SavingHandler(args.mailbox),
         hostname=args.host,
@@ -72,6 +109,7 @@ def main():
         decode_data=False,
         enable_SMTPUTF8=True,
         data_size_limit=10 * 1024 * 1024,
+        **auth,
     )
     controller.start()
     print(f"listening on {args.host}:{args.port}, mailbox {args.mailbox}", flush=True)
