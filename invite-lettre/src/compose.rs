@@ -90,9 +90,12 @@ impl Composer {
                 source: Some(Box::new(e)),
             })?;
         let subject = single_line(&rendered.subject);
+        // lettre's typed From and To set the envelope, so they get the bare addresses: lettre
+        // never folds a display name, and panics on some (one with CR LF, found by the
+        // composer's fuzz test). The values are written below by `header.rs`.
         let mut message = Message::builder()
-            .from(self.from.clone())
-            .to(to.clone())
+            .from(Mailbox::new(None, self.from.email.clone()))
+            .to(Mailbox::new(None, to.email.clone()))
             .raw_header(pre_encoded("Subject", subject.clone(), |name| {
                 header::unstructured(name, &subject)
             }))
@@ -106,15 +109,13 @@ impl Composer {
                 "auto-generated".to_owned(),
             ))
             .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
+                line_breaks(&rendered.text),
+                line_breaks(&rendered.html),
             ))
             .map_err(|e| NotifyError::Permanent {
                 reason: format!("cannot build message {}", n.message_id),
                 source: Some(Box::new(e)),
             })?;
-        // lettre's typed From and To set the envelope; their values are written again here,
-        // folded, since lettre never folds a display name (see `header.rs`).
         let headers = message.headers_mut();
         for (name, mailbox) in [("From", &self.from), ("To", &to)] {
             headers.insert_raw(pre_encoded(name, mailbox.email.to_string(), |name| {
@@ -123,6 +124,12 @@ impl Composer {
         }
         Ok(message)
     }
+}
+
+/// A body with every line break as LF, which lettre writes as CRLF. A lone CR (from a name,
+/// say) would otherwise reach the wire bare, which RFC 5322 forbids and SMTP smuggling uses.
+fn line_breaks(body: &str) -> String {
+    body.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// The longest address we send to (RFC 5321 4.5.3.1.3: a path is at most 256 octets, the
