@@ -348,10 +348,7 @@ impl SmtpNotifier {
         to: &[Address],
         bytes: &[u8],
     ) -> Result<(), NotifyError> {
-        let attempt = async {
-            let lease = self.pool.lease().await?;
-            lease.send(Outgoing { from, to, bytes }).await
-        };
+        let attempt = self.pool.send(Outgoing { from, to, bytes });
         match tokio::time::timeout(self.send_timeout, attempt).await {
             Ok(result) => result,
             Err(_) => Err(NotifyError::transport(format!(

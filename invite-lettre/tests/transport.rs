@@ -205,3 +205,25 @@ async fn after_shutdown_every_message_is_a_transport_failure() {
     let reason = assert_transport(notifier.deliver(&n).await, "shut down");
     assert!(reason.contains("shut down"), "{reason}");
 }
+
+#[tokio::test]
+async fn a_pooled_connection_the_server_dropped_is_replaced_without_a_failure() {
+    let dir = mailbox("dropped");
+    let port = free_port();
+    let server = ServerProcess::start(port, &dir, &[]);
+    let notifier = notifier_to(&url(port, None));
+    let (to, n) = invitation("dropped");
+    notifier.deliver(&n).await.expect("delivered");
+    assert_eq!(notifier.idle_connections(), 1);
+
+    // The server restarts between two messages: the pooled connection is dead, which shows
+    // at MAIL FROM, before anything of the message went out; the message takes a new one.
+    server.stop();
+    let _server = ServerProcess::start(port, &dir, &[]);
+    notifier
+        .deliver(&n)
+        .await
+        .expect("delivered on a new connection");
+    assert_eq!(mail_in(&dir, &to), 2);
+    assert_eq!(notifier.idle_connections(), 1);
+}
