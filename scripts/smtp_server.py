@@ -8,6 +8,9 @@ down) for "shutdown".
 
     python3 scripts/smtp_server.py --port 2525 --mailbox /tmp/mailbox
 
+With --tls implicit|starttls and --tls-cert/--tls-key (PEM) it speaks TLS from the first
+byte, or offers STARTTLS.
+
 With --auth USER:PASSWORD the server requires AUTH (PLAIN or LOGIN, allowed without TLS since
 it listens on loopback) with exactly these credentials: 535 for others, 530 to MAIL FROM
 before AUTH.
@@ -18,6 +21,7 @@ import itertools
 import os
 import re
 import signal
+import ssl
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -93,8 +97,18 @@ def main():
         metavar="USER:PASSWORD",
         help="require AUTH with these credentials (without TLS: loopback only)",
     )
+    parser.add_argument("--tls", choices=["implicit", "starttls"])
+    parser.add_argument("--tls-cert", help="the server's certificate chain (PEM)")
+    parser.add_argument("--tls-key", help="its private key (PEM)")
     args = parser.parse_args()
     os.makedirs(args.mailbox, exist_ok=True)
+    tls = {}
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        tls = {"implicit": dict(ssl_context=context), "starttls": dict(tls_context=context)}[
+            args.tls
+        ]
     auth = {}
     if args.auth:
         auth = dict(
@@ -110,6 +124,7 @@ def main():
         enable_SMTPUTF8=True,
         data_size_limit=10 * 1024 * 1024,
         **auth,
+        **tls,
     )
     controller.start()
     print(f"listening on {args.host}:{args.port}, mailbox {args.mailbox}", flush=True)

@@ -8,7 +8,7 @@ use crate::templates::Templates;
 use lettre::message::Mailbox;
 use lettre::transport::smtp;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::TlsParameters;
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use std::fmt;
 use std::net::IpAddr;
@@ -52,6 +52,10 @@ pub enum ConfigError {
     /// The rustls configuration for implicit TLS cannot be built.
     #[error("TLS setup failed")]
     Rustls(#[source] tokio_rustls::rustls::Error),
+    /// A root certificate given to [`SmtpNotifierBuilder::root_certificate`] is not a PEM
+    /// certificate.
+    #[error("invalid root certificate: {0}")]
+    Certificate(String),
     /// A template does not parse or render.
     #[error(transparent)]
     Template(#[from] crate::TemplateError),
@@ -70,6 +74,7 @@ pub struct SmtpNotifierBuilder {
     send_timeout: Duration,
     pool_max_size: u32,
     pool_idle_timeout: Duration,
+    root_certificates: Vec<Vec<u8>>,
     composer: Composer,
 }
 
@@ -146,6 +151,13 @@ impl SmtpNotifierBuilder {
         self
     }
 
+    /// Also trusts this root certificate (PEM), besides the Mozilla roots: for a relay with a
+    /// certificate of a private authority.
+    pub fn root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Uses these templates instead of the built-in ones.
     pub fn templates(mut self, templates: Templates) -> Self {
         self.composer = self.composer.templates(templates);
@@ -161,11 +173,13 @@ impl SmtpNotifierBuilder {
     /// Builds the notifier. Connections open lazily, at the first message; no runtime is
     /// needed until then.
     pub fn build(self) -> Result<SmtpNotifier, ConfigError> {
-        let tls = || TlsParameters::new(self.host.clone()).map_err(ConfigError::Tls);
         let (encryption, default_port) = match self.security {
-            Security::StartTls => (Encryption::StartTls(tls()?), smtp::SUBMISSION_PORT),
+            Security::StartTls => (
+                Encryption::StartTls(self.tls_parameters()?),
+                smtp::SUBMISSION_PORT,
+            ),
             Security::ImplicitTls => (
-                Encryption::implicit().map_err(ConfigError::Rustls)?,
+                Encryption::implicit(&self.root_certificates)?,
                 smtp::SUBMISSIONS_PORT,
             ),
             Security::None => (Encryption::None, smtp::SMTP_PORT),
@@ -188,6 +202,19 @@ impl SmtpNotifierBuilder {
     }
 }
 
+impl SmtpNotifierBuilder {
+    /// lettre's TLS parameters for `STARTTLS`: the Mozilla roots and ours.
+    fn tls_parameters(&self) -> Result<TlsParameters, ConfigError> {
+        let mut tls = TlsParameters::builder(self.host.clone());
+        for pem in &self.root_certificates {
+            let certificate =
+                Certificate::from_pem(pem).map_err(|e| ConfigError::Certificate(e.to_string()))?;
+            tls = tls.add_root_certificate(certificate);
+        }
+        tls.build().map_err(ConfigError::Tls)
+    }
+}
+
 impl SmtpNotifier {
     /// Settings for `host`, sending as `from` (for example `"Acme <no-reply@acme.example>"`),
     /// with STARTTLS on port 587 until told otherwise.
@@ -202,6 +229,7 @@ impl SmtpNotifier {
             send_timeout: Duration::from_secs(120),
             pool_max_size: 10,
             pool_idle_timeout: Duration::from_secs(60),
+            root_certificates: Vec::new(),
             composer: Composer::new(from),
         }
     }

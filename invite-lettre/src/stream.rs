@@ -9,6 +9,7 @@
 //! the handshake ourselves (rustls with ring and the Mozilla roots, the setup lettre's own
 //! rustls uses) and hand lettre the encrypted stream.
 
+use crate::ConfigError;
 use crate::classify::{Stage, classify, classify_io, timed_out};
 use invite_core::NotifyError;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
@@ -25,7 +26,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 /// How a connection is secured, with what it needs.
@@ -40,14 +42,23 @@ pub(crate) enum Encryption {
 }
 
 impl Encryption {
-    /// The rustls configuration for implicit TLS: the Mozilla root certificates, ring.
-    pub(crate) fn implicit() -> Result<Self, tokio_rustls::rustls::Error> {
-        let roots = RootCertStore {
+    /// The rustls configuration for implicit TLS: the Mozilla root certificates and `extra`
+    /// (PEM), ring.
+    pub(crate) fn implicit(extra: &[Vec<u8>]) -> Result<Self, ConfigError> {
+        let mut roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
+        for pem in extra {
+            let certificate = CertificateDer::from_pem_slice(pem)
+                .map_err(|e| ConfigError::Certificate(e.to_string()))?;
+            roots
+                .add(certificate)
+                .map_err(|e| ConfigError::Certificate(e.to_string()))?;
+        }
         let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
         let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
+            .with_safe_default_protocol_versions()
+            .map_err(ConfigError::Rustls)?
             .with_root_certificates(roots)
             .with_no_client_auth();
         Ok(Encryption::Implicit(Arc::new(config)))
