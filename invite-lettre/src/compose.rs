@@ -1,5 +1,6 @@
 //! Turning a [`Notification`] into a MIME message.
 
+use crate::header;
 use crate::templates::{Templates, language_code, single_line};
 use invite_core::{Channel, Notification, NotifyError};
 use lettre::Message;
@@ -36,13 +37,14 @@ impl Composer {
         self
     }
 
-    /// Uses this domain in `Message-ID`s (`<{message id}@{domain}>`); CR, LF, spaces and
-    /// angle brackets are removed.
+    /// Uses this domain in `Message-ID`s (`<{message id}@{domain}>`); CR, LF, spaces, `@` and
+    /// angle brackets are removed, and it is cut at 253 characters.
     pub fn message_id_domain(mut self, domain: impl AsRef<str>) -> Self {
         self.message_id_domain = domain
             .as_ref()
             .chars()
             .filter(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '@'))
+            .take(MAX_DOMAIN)
             .collect();
         if self.message_id_domain.is_empty() {
             DEFAULT_MESSAGE_ID_DOMAIN.clone_into(&mut self.message_id_domain);
@@ -75,6 +77,11 @@ impl Composer {
             reason: format!("invalid recipient address {:?}", n.to),
             source: Some(Box::new(e)),
         })?;
+        if AsRef::<str>::as_ref(&to.email).len() > MAX_ADDRESS {
+            return Err(NotifyError::permanent(format!(
+                "invalid recipient address: longer than {MAX_ADDRESS} octets"
+            )));
+        }
         let rendered = self
             .templates
             .render(n)
@@ -82,10 +89,16 @@ impl Composer {
                 reason: format!("template failed for message {}", n.message_id),
                 source: Some(Box::new(e)),
             })?;
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(single_line(&rendered.subject))
+        let subject = single_line(&rendered.subject);
+        // lettre's typed From and To set the envelope, so they get the bare addresses: lettre
+        // never folds a display name, and panics on some (one with CR LF, found by the
+        // composer's fuzz test). The values are written below by `header.rs`.
+        let mut message = Message::builder()
+            .from(Mailbox::new(None, self.from.email.clone()))
+            .to(Mailbox::new(None, to.email.clone()))
+            .raw_header(pre_encoded("Subject", subject.clone(), |name| {
+                header::unstructured(name, &subject)
+            }))
             .message_id(Some(self.message_id(n)))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Content-Language"),
@@ -96,12 +109,38 @@ impl Composer {
                 "auto-generated".to_owned(),
             ))
             .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
+                line_breaks(&rendered.text),
+                line_breaks(&rendered.html),
             ))
             .map_err(|e| NotifyError::Permanent {
                 reason: format!("cannot build message {}", n.message_id),
                 source: Some(Box::new(e)),
-            })
+            })?;
+        let headers = message.headers_mut();
+        for (name, mailbox) in [("From", &self.from), ("To", &to)] {
+            headers.insert_raw(pre_encoded(name, mailbox.email.to_string(), |name| {
+                header::mailbox(name, mailbox)
+            }));
+        }
+        Ok(message)
     }
+}
+
+/// A body with every line break as LF, which lettre writes as CRLF. A lone CR (from a name,
+/// say) would otherwise reach the wire bare, which RFC 5322 forbids and SMTP smuggling uses.
+fn line_breaks(body: &str) -> String {
+    body.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// The longest address we send to (RFC 5321 4.5.3.1.3: a path is at most 256 octets, the
+/// angle brackets included).
+const MAX_ADDRESS: usize = 254;
+
+/// The longest `Message-ID` domain we write: a DNS name's limit.
+const MAX_DOMAIN: usize = 253;
+
+/// A header whose value `encode` writes: printable ASCII, folded, never a bare line break.
+fn pre_encoded(name: &'static str, raw: String, encode: impl Fn(&str) -> String) -> HeaderValue {
+    let encoded = encode(name);
+    HeaderValue::dangerous_new_pre_encoded(HeaderName::new_from_ascii_str(name), raw, encoded)
 }

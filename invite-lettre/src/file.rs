@@ -69,7 +69,7 @@ impl Notifier for FileNotifier {
             .transport
             .send(message)
             .await
-            .map_err(|e| NotifyError::Transient {
+            .map_err(|e| NotifyError::Transport {
                 reason: format!("cannot write to {}", self.dir.display()),
                 source: Some(Box::new(e)),
             })?;

@@ -170,11 +170,16 @@ async fn the_message_id_is_stable_across_attempts() {
 }
 
 #[tokio::test]
-async fn a_451_is_transient_and_a_550_permanent() {
+async fn a_451_to_the_recipient_is_transient_and_a_550_permanent() {
     let notifier = notifier();
     let busy = notification(MessageKind::Invitation, Language::En, &unique("busy"));
     match notifier.deliver(&busy).await {
-        Err(e @ NotifyError::Transient { .. }) => assert!(e.reason().contains("451"), "{e}"),
+        Err(e @ NotifyError::Transient { .. }) => {
+            assert!(
+                e.reason().contains("451") && e.reason().contains("RCPT TO"),
+                "{e}"
+            )
+        }
         other => panic!("expected transient, got {other:?}"),
     }
     let reject = notification(MessageKind::Invitation, Language::En, &unique("reject"));
@@ -205,7 +210,7 @@ async fn sms_and_invalid_addresses_are_permanent() {
 }
 
 #[tokio::test]
-async fn connection_refused_is_transient() {
+async fn connection_refused_is_the_transports() {
     // A port nobody listens on: bind, note it, close.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -218,11 +223,11 @@ async fn connection_refused_is_transient() {
         .expect("notifier");
     let n = notification(MessageKind::Invitation, Language::En, &unique("nobody"));
     let err = notifier.deliver(&n).await.expect_err("refused");
-    assert!(err.is_transient(), "{err}");
+    assert!(err.is_transport(), "{err}");
 }
 
 #[tokio::test]
-async fn a_silent_server_times_out_transiently() {
+async fn a_silent_server_times_out_as_a_transport_failure() {
     // Accepts the connection but never greets.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -242,6 +247,6 @@ async fn a_silent_server_times_out_transiently() {
         .expect("notifier");
     let n = notification(MessageKind::Invitation, Language::En, &unique("slow"));
     let err = notifier.deliver(&n).await.expect_err("times out");
-    assert!(err.is_transient(), "{err}");
+    assert!(err.is_transport(), "{err}");
     hold.abort();
 }

@@ -13,7 +13,7 @@ use invite_core::{
 use invite_lettre::{Mailbox, SmtpNotifier};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -44,47 +44,86 @@ pub fn server() -> &'static Server {
 }
 
 fn start_server() -> Server {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/smtp_server.py");
     let dir = std::env::temp_dir().join(format!("invite-lettre-test-{}", std::process::id()));
     let mailbox = dir.join("mailbox");
-    std::fs::create_dir_all(&mailbox).expect("mailbox directory");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--exit-with-parent",
-            "--mailbox",
-        ])
-        .arg(&mailbox)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("python3 runs scripts/smtp_server.py (pip install aiosmtpd)");
-    // Poll until it accepts connections, bounded.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the SMTP server exited with {status}; is aiosmtpd installed?");
-        }
-        assert!(Instant::now() < deadline, "the SMTP server did not start");
-        std::thread::sleep(Duration::from_millis(50)); // waiting for a process, not a test
-    }
+    let port = free_port();
+    // Kept running until the test binary exits (`--exit-with-parent`).
+    std::mem::forget(ServerProcess::start(port, &mailbox, &[]));
     Server {
         url: format!("smtp://127.0.0.1:{port}?tls=none"),
         mailbox,
     }
 }
 
+/// A port nobody listens on now, chosen by the kernel.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A server process of a test's own (`scripts/smtp_server.py` with `args`), for tests that
+/// need a server configured differently or that stop it; killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    /// Starts the server on `port` and waits until it accepts connections (a bounded poll).
+    pub fn start(port: u16, mailbox: &Path, args: &[&str]) -> Self {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/smtp_server.py");
+        std::fs::create_dir_all(mailbox).expect("mailbox directory");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .args(["--port", &port.to_string(), "--exit-with-parent"])
+            .arg("--mailbox")
+            .arg(mailbox)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs scripts/smtp_server.py (pip install aiosmtpd)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the SMTP server exited with {status}; is aiosmtpd installed?");
+            }
+            assert!(Instant::now() < deadline, "the SMTP server did not start");
+            std::thread::sleep(Duration::from_millis(20)); // waiting for a process, not a test
+        }
+        Self { child, port }
+    }
+
+    /// Stops the server and waits until the process is gone.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// A notifier to the test server.
 pub fn notifier() -> SmtpNotifier {
-    SmtpNotifier::from_url(&server().url, from())
+    notifier_to(&server().url)
+}
+
+/// A notifier to the server at `url`.
+pub fn notifier_to(url: &str) -> SmtpNotifier {
+    SmtpNotifier::from_url(url, from())
         .expect("valid URL")
         .message_id_domain("test.invite")
         .timeout(Duration::from_secs(10))
@@ -139,6 +178,22 @@ pub fn instant(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("valid instant")
         .with_timezone(&Utc)
+}
+
+/// Messages the server of `mailbox` saved for `to`.
+pub fn mail_in(mailbox: &Path, to: &str) -> usize {
+    let prefix = format!("{}.", to.to_lowercase());
+    std::fs::read_dir(mailbox)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    name.starts_with(&prefix) && name.ends_with(".eml")
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 /// One message as the server saved it.
