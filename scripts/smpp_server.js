@@ -149,7 +149,7 @@ const server = smpp.createServer((session) => {
       session.bindKind = kind;
       session.systemId = pdu.system_id;
       session.systemType = pdu.system_type;
-      session.send(pdu.response({ system_id: "invite-test-smsc" }));
+      session.send(pdu.response({ system_id: "invite-smsc" }));
     });
   }
   session.on("enquire_link", (pdu) => session.send(pdu.response()));

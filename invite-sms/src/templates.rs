@@ -240,7 +240,8 @@ fn role_name(role: Role, language: Language) -> &'static str {
 }
 
 /// An instant, short, as the invitee reads it: in the organization's time zone, with the zone
-/// named. English `5 Mar 2026 12:00 (Europe/Moscow)`, Russian `5 марта 2026 12:00 (Europe/Moscow)`.
+/// named and without the year (links live days, not years). English `5 Mar 12:00
+/// Europe/Moscow`, Russian `5 марта 12:00 Europe/Moscow`.
 pub fn short_instant(t: DateTime<Utc>, zone: Tz, language: Language) -> String {
     const EN: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -265,10 +266,9 @@ pub fn short_instant(t: DateTime<Utc>, zone: Tz, language: Language) -> String {
         Language::Ru => &RU,
     };
     format!(
-        "{} {} {} {} ({})",
+        "{} {} {} {}",
         local.day(),
         months[local.month0() as usize],
-        local.year(),
         local.format("%H:%M"),
         zone.name()
     )
@@ -377,11 +377,11 @@ mod tests {
         let moscow = chrono_tz::Europe::Moscow;
         assert_eq!(
             short_instant(t, moscow, Language::En),
-            "5 Mar 2026 12:00 (Europe/Moscow)"
+            "5 Mar 12:00 Europe/Moscow"
         );
         assert_eq!(
             short_instant(t, moscow, Language::Ru),
-            "5 марта 2026 12:00 (Europe/Moscow)"
+            "5 марта 12:00 Europe/Moscow"
         );
     }
 }
