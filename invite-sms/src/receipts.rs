@@ -149,7 +149,11 @@ struct PartsState {
 #[derive(Debug)]
 struct Progress {
     total: u32,
+    /// Receipts seen, and of those, delivered ones.
+    seen: u32,
     delivered: u32,
+    /// The message's report went out; later parts' receipts are swallowed.
+    reported: bool,
     parts: Vec<String>,
 }
 
@@ -193,7 +197,9 @@ impl Parts {
                 message_id.to_owned(),
                 Progress {
                     total,
+                    seen: 0,
                     delivered: 0,
+                    reported: false,
                     parts: Vec::new(),
                 },
             );
@@ -241,19 +247,21 @@ impl Parts {
         let Some(message_id) = s.part_of.get(&report.provider_id).cloned() else {
             return Some(report);
         };
-        let decided = match (&report.outcome, s.messages.get_mut(&message_id)) {
-            (_, None) => return None,
-            (DeliveryReportOutcome::Delivered, Some(p)) => {
-                p.delivered += 1;
-                p.delivered >= p.total
-            }
-            (_, Some(_)) => true,
-        };
-        if !decided {
+        let Some(p) = s.messages.get_mut(&message_id) else {
             return None;
+        };
+        p.seen += 1;
+        let delivered = report.outcome == DeliveryReportOutcome::Delivered;
+        if delivered {
+            p.delivered += 1;
         }
-        s.remove(&message_id);
-        Some(DeliveryReport {
+        // Failed at the first failed part; delivered once every part is.
+        let decide = !p.reported && (!delivered || p.delivered >= p.total);
+        p.reported |= decide;
+        if p.seen >= p.total {
+            s.remove(&message_id);
+        }
+        decide.then(|| DeliveryReport {
             provider_id: message_id,
             outcome: report.outcome,
         })
@@ -371,6 +379,8 @@ mod tests {
         parts.add("x", "x", 2);
         parts.add("x", "y", 2);
         assert_eq!(parts.resolve(report("y", false)), Some(report("x", false)));
+        assert_eq!(parts.resolve(report("x", false)), None, "reported once");
+        assert!(!parts.knows("x"), "every part seen: forgotten");
         assert_eq!(
             parts.resolve(report("z", true)),
             Some(report("z", true)),
