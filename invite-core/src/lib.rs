@@ -17,6 +17,7 @@ pub mod notifier;
 pub mod org;
 pub mod outbox;
 pub mod reminders;
+pub mod router;
 pub mod service;
 pub mod store;
 pub mod token;
@@ -48,6 +49,7 @@ pub use notifier::{
 };
 pub use org::{AllowedChannels, Language, OrgKind, OrgSettings, Organization, SeatPolicy};
 pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
+pub use router::ChannelRouter;
 pub use service::{
     DirectoryUser, InvitationService, InvitationView, InviteOutcome, ServiceConfig, SettingsUpdate,
     Signup, SweepReport, UserStatus,
