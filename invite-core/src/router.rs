@@ -166,7 +166,10 @@ mod tests {
         let err = block_on(router.deliver(&message(Channel::Sms, "+79051111111")))
             .expect_err("no SMS notifier");
         assert!(matches!(err, NotifyError::Permanent { .. }), "{err:?}");
-        assert_eq!(err.reason(), "no notifier is configured for the SMS channel");
+        assert_eq!(
+            err.reason(),
+            "no notifier is configured for the SMS channel"
+        );
         assert!(email.delivered().is_empty());
         let empty = ChannelRouter::builder().build();
         let err = block_on(empty.deliver(&message(Channel::Email, "bob@example.com")))
@@ -184,8 +187,17 @@ mod tests {
         block_on(async {
             let first = router.deliver(&n).await.expect_err("scripted");
             assert!(matches!(first, NotifyError::Transient { .. }));
-            assert!(router.deliver(&n).await.expect_err("scripted").is_transport());
-            assert_eq!(router.deliver(&n).await.expect("accepted"), Delivered::one());
+            assert!(
+                router
+                    .deliver(&n)
+                    .await
+                    .expect_err("scripted")
+                    .is_transport()
+            );
+            assert_eq!(
+                router.deliver(&n).await.expect("accepted"),
+                Delivered::one()
+            );
         });
     }
 }
