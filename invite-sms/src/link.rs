@@ -20,7 +20,7 @@ use rusmpp::{Command, CommandStatus, Pdu};
 use rusmppc::{Client, ConnectionBuilder, Event};
 use std::str::FromStr;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore, watch};
@@ -104,10 +104,17 @@ pub(crate) struct Session {
     pub(crate) window: Arc<Semaphore>,
 }
 
+/// The session, if one is bound, and how the last attempt to open one failed.
+#[derive(Default)]
+struct Current {
+    session: Option<Session>,
+    failed: Option<(Instant, String)>,
+}
+
 /// The link to one SMSC, shared by every clone of the notifier.
 pub(crate) struct Link {
     pub(crate) settings: Settings,
-    current: Mutex<Option<Session>>,
+    current: Mutex<Current>,
     pub(crate) reports: ReportSink,
     pub(crate) parts: Parts,
     /// The application's subscriber without PDU dumps, for the connection tasks.
@@ -120,7 +127,7 @@ impl Link {
     pub(crate) fn new(settings: Settings, report_capacity: usize) -> Self {
         Self {
             settings,
-            current: Mutex::new(None),
+            current: Mutex::new(Current::default()),
             reports: ReportSink::new(report_capacity),
             parts: Parts::new(),
             dispatch: WithoutPdus::current(),
@@ -129,21 +136,41 @@ impl Link {
     }
 
     /// The bound session, opening one if there is none or the last one dropped. Concurrent
-    /// callers wait for the one connection attempt under way.
+    /// callers wait for the one connection attempt under way and share its failure, rather
+    /// than each trying again in turn.
     pub(crate) async fn session(self: &Arc<Self>) -> Result<Session, SmppError> {
+        let asked = Instant::now();
         let mut current = self.current.lock().await;
-        if let Some(session) = current.as_ref().filter(|s| s.client.is_active()) {
+        // `is_closed`, not `is_active`: the latter queues a ping on the connection's action
+        // channel, and rusmppc 0.4 stops reading that channel (until the next PDU or timer
+        // wakes it) after five actions in one poll, so a burst of pings stalls submits.
+        if let Some(session) = current.session.as_ref().filter(|s| !s.client.is_closed()) {
             return Ok(session.clone());
         }
-        *current = None;
-        let session = self.open().await?;
-        *current = Some(session.clone());
-        Ok(session)
+        if let Some((at, reason)) = &current.failed {
+            if *at >= asked {
+                return Err(SmppError::LinkLost(reason.clone()));
+            }
+        }
+        current.session = None;
+        match self.open().await {
+            Ok(session) => {
+                *current = Current {
+                    session: Some(session.clone()),
+                    failed: None,
+                };
+                Ok(session)
+            }
+            Err(e) => {
+                current.failed = Some((Instant::now(), e.to_string()));
+                Err(e)
+            }
+        }
     }
 
     /// Unbinds and closes the session, if any. The next delivery opens a new one.
     pub(crate) async fn close(&self) {
-        let session = self.current.lock().await.take();
+        let session = self.current.lock().await.session.take();
         if let Some(s) = session {
             let timeout = self.settings.response_timeout;
             let _ = tokio::time::timeout(timeout, s.client.unbind()).await;

@@ -214,7 +214,13 @@ impl SmsNotifier {
             let result = {
                 // A closed semaphore is impossible: the session never closes its own.
                 let _permit = session.window.acquire().await;
-                session.client.submit_sm(pdu).await
+                // rusmppc times the response, not the wait for the request to be written; this
+                // bounds both, so no stall of the client can hang a delivery.
+                let limit = self.link.settings.response_timeout * 2;
+                tokio::time::timeout(limit, session.client.submit_sm(pdu))
+                    .await
+                    .map_err(|_| SmppError::Timeout(limit))
+                    .and_then(|r| r.map_err(|e| SmppError::from_client(e, Request::Submit)))
             };
             let response = match result {
                 Ok(response) => response,
@@ -222,7 +228,7 @@ impl SmsNotifier {
                     if let Some(first) = &first_id {
                         self.link.parts.forget(first);
                     }
-                    return Err(classify(SmppError::from_client(e, Request::Submit)));
+                    return Err(classify(e));
                 }
             };
             let id = response.message_id().as_str().to_owned();
