@@ -247,9 +247,7 @@ impl Parts {
         let Some(message_id) = s.part_of.get(&report.provider_id).cloned() else {
             return Some(report);
         };
-        let Some(p) = s.messages.get_mut(&message_id) else {
-            return None;
-        };
+        let p = s.messages.get_mut(&message_id)?;
         p.seen += 1;
         let delivered = report.outcome == DeliveryReportOutcome::Delivered;
         if delivered {
@@ -261,7 +259,7 @@ impl Parts {
         if p.seen >= p.total {
             s.remove(&message_id);
         }
-        decide.then(|| DeliveryReport {
+        decide.then_some(DeliveryReport {
             provider_id: message_id,
             outcome: report.outcome,
         })
