@@ -70,15 +70,15 @@ mod tests {
             role: Role::ReadOnly,
         };
         let ok = Access::msp_user(vec![grant(&client)]);
-        assert_eq!(check_access(&msp, &ok, &[client.clone()]), Ok(()));
+        assert_eq!(check_access(&msp, &ok, std::slice::from_ref(&client)), Ok(()));
         let foreign = Access::msp_user(vec![grant(&stranger)]);
         assert_eq!(
-            check_access(&msp, &foreign, &[stranger.clone()]),
+            check_access(&msp, &foreign, std::slice::from_ref(&stranger)),
             Err(AccessError::NotAClient(stranger.id).into())
         );
         let twice = Access::msp_user(vec![grant(&client), grant(&client)]);
         assert_eq!(
-            check_access(&msp, &twice, &[client.clone()]),
+            check_access(&msp, &twice, std::slice::from_ref(&client)),
             Err(AccessError::DuplicateGrant(client.id).into())
         );
         assert_eq!(
@@ -86,7 +86,7 @@ mod tests {
             Err(AccessError::MspNeedsClientGrants.into())
         );
         assert_eq!(
-            check_access(&client, &ok, &[client.clone()]),
+            check_access(&client, &ok, std::slice::from_ref(&client)),
             Err(AccessError::GrantsOnlyFromMsp.into())
         );
     }

@@ -24,7 +24,13 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
     let both = Contact::new(Some(email()), Some(phone())).unwrap();
     let inv = h
         .service
-        .invite(&acme.admin, acme.id(), both, Channel::Email, Access::user(Role::ReadOnly))
+        .invite(
+            &acme.admin,
+            acme.id(),
+            both,
+            Channel::Email,
+            Access::user(Role::ReadOnly),
+        )
         .await
         .expect("the invite is accepted");
     let now = h.now();
@@ -34,7 +40,13 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
     let changes: [(&str, Change); 4] = [
         (
             "contact",
-            Box::new(|r| r.contact = Contact::new(Some(Email::parse("eve@example.com").unwrap()), Some(phone())).unwrap()),
+            Box::new(move |r| {
+                r.contact = Contact::new(
+                    Some(Email::parse("eve@example.com").unwrap()),
+                    Some(phone()),
+                )
+                .unwrap()
+            }),
         ),
         (
             "contact",
@@ -62,10 +74,15 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
         assert_eq!(h.store.invitation(bystander.id).await.unwrap(), None);
     }
     // The same update, address untouched, is accepted.
-    let cancelled = inv.cancelled(now).expect("a queued invitation can be cancelled");
+    let cancelled = inv
+        .cancelled(now)
+        .expect("a queued invitation can be cancelled");
     let mut commit = Commit::new(acme.id(), now);
     commit.invitations.push(Write::Update(cancelled));
-    h.store.commit(commit).await.expect("an update that keeps the address");
+    h.store
+        .commit(commit)
+        .await
+        .expect("an update that keeps the address");
 }
 
 /// R6.3: seven submissions of one link racing: exactly one signs up; every other one is told

@@ -32,19 +32,23 @@
 //! The building blocks ([`Harness`], [`TestOrg`], the record helpers) are public too, for a
 //! store crate's own extra tests.
 
+mod attempts;
 mod commits;
 mod delivery;
 mod fixtures;
 mod invariants;
+mod race_gate;
 mod reminders;
 mod seats;
 mod truth_table;
 mod views;
 
+pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
 pub use fixtures::*;
 pub use invariants::*;
+pub use race_gate::*;
 pub use reminders::*;
 pub use seats::*;
 pub use truth_table::*;

@@ -50,7 +50,8 @@ fn every_combination(org: &TestOrg, now: DateTime<Utc>) -> Vec<Invitation> {
                                 let n = out.len();
                                 let contact =
                                     Contact::parse_email(&format!("t{n}@table.example")).unwrap();
-                                let fresh = invitation_record(org.id(), contact, Channel::Email, now);
+                                let fresh =
+                                    invitation_record(org.id(), contact, Channel::Email, now);
                                 out.push(with_facts(&fresh, |r| {
                                     r.created_at = now - TimeDelta::hours(5);
                                     r.last_invited_at = now - TimeDelta::hours(4);
@@ -100,8 +101,12 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
         AuditAction::Cancelled,
         AuditAction::AccessEdited,
         AuditAction::Delivered,
-        AuditAction::DeliveryRetried { reason: "451".into() },
-        AuditAction::DeliveryFailed { reason: "550".into() },
+        AuditAction::DeliveryRetried {
+            reason: "451".into(),
+        },
+        AuditAction::DeliveryFailed {
+            reason: "550".into(),
+        },
         AuditAction::ReminderQueued,
         AuditAction::FollowUpQueued,
         AuditAction::SignedUp { member },
@@ -163,7 +168,14 @@ pub async fn r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combin
         let members: Vec<Member> = (0..3)
             .map(|i| {
                 let contact = Contact::parse_email(&format!("m{i}@table.example")).unwrap();
-                Member::joined(org.id(), contact, None, Access::user(Role::ReadOnly), None, now)
+                Member::joined(
+                    org.id(),
+                    contact,
+                    None,
+                    Access::user(Role::ReadOnly),
+                    None,
+                    now,
+                )
             })
             .collect();
         let mut commit = Commit::new(org.id(), now);
@@ -209,7 +221,11 @@ pub async fn r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combin
             .await
             .expect("the dashboard")
             .expect("the organization exists");
-        assert_eq!(dashboard.counts, TabCounts::tally(&records, now), "{policy:?}");
+        assert_eq!(
+            dashboard.counts,
+            TabCounts::tally(&records, now),
+            "{policy:?}"
+        );
 
         // Seats: members, plus the invitations that hold one under ReserveOnInvite.
         let reserved = match policy {
@@ -219,7 +235,10 @@ pub async fn r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combin
             }
         };
         let expected = Seats::new(1_000, members.len() as u32 + reserved);
-        assert_eq!(dashboard.seats, expected, "dashboard seats under {policy:?}");
+        assert_eq!(
+            dashboard.seats, expected,
+            "dashboard seats under {policy:?}"
+        );
         let seats = h.store.seats(org.id(), now).await.expect("seats");
         assert_eq!(seats, expected, "seats under {policy:?}");
 
@@ -273,7 +292,11 @@ pub async fn r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combin
                 after.signups - before.signups,
                 after.first_logins - before.first_logins
             ),
-            (expected.invitations_sent, expected.signups, expected.first_logins),
+            (
+                expected.invitations_sent,
+                expected.signups,
+                expected.first_logins
+            ),
             "series kinds"
         );
     }
