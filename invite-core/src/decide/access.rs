@@ -70,7 +70,10 @@ mod tests {
             role: Role::ReadOnly,
         };
         let ok = Access::msp_user(vec![grant(&client)]);
-        assert_eq!(check_access(&msp, &ok, std::slice::from_ref(&client)), Ok(()));
+        assert_eq!(
+            check_access(&msp, &ok, std::slice::from_ref(&client)),
+            Ok(())
+        );
         let foreign = Access::msp_user(vec![grant(&stranger)]);
         assert_eq!(
             check_access(&msp, &foreign, std::slice::from_ref(&stranger)),
