@@ -89,13 +89,7 @@ async fn r7_1_a_dispatcher_crash_loses_nothing_and_the_message_id_is_stable() {
     h.deliver().await;
     h.advance(TimeDelta::minutes(1));
     h.deliver().await;
-    let attempts: Vec<Attempt> = h
-        .attempts
-        .attempts()
-        .iter()
-        .filter(|a| a.to == "carl@example.com")
-        .cloned()
-        .collect();
+    let attempts: Vec<Attempt> = h.attempts.attempts_to("carl@example.com");
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].message_id, attempts[1].message_id);
     assert_eq!((attempts[0].accepted, attempts[1].accepted), (false, true));
