@@ -23,6 +23,7 @@ async fn add_member(
         .await
 }
 
+/// Settings with `seats` seats under `ReserveOnInvite`.
 fn reserve_on_invite(seats: u32) -> OrgSettings {
     OrgSettings {
         seat_policy: SeatPolicy::ReserveOnInvite,

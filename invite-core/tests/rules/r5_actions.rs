@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use invite_core::testkit::*;
 use invite_core::*;
 
+/// The actions a command exists for (`Details` is a read).
 const COMMANDS: [Action; 5] = [
     Action::Resend,
     Action::Cancel,
@@ -13,6 +14,7 @@ const COMMANDS: [Action; 5] = [
     Action::MarkCompleted,
 ];
 
+/// Performs `action` on the invitation `id` as `admin`, through the service.
 async fn perform(
     h: &Harness<MemoryStore>,
     admin: &Actor,

@@ -6,6 +6,7 @@ use invite_core::testkit::*;
 use invite_core::*;
 use std::collections::HashSet;
 
+/// The address keys of a page's rows, in order.
 fn addresses(page: &Page) -> Vec<String> {
     page.rows
         .iter()
