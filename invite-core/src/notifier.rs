@@ -317,7 +317,8 @@ impl Notifier for RecordingNotifier {
         match next {
             Scripted::Accept => {
                 state.delivered.push(notification.clone());
-                Ok(Delivered::one())
+                // A transport id like a real transport's, so delivery reports can be tested.
+                Ok(Delivered::one().with_provider_id(format!("rec-{}", notification.message_id)))
             }
             Scripted::Transient => Err(NotifyError::transient("451 mailbox busy (scripted)")),
             Scripted::Permanent => Err(NotifyError::permanent("550 no such user (scripted)")),

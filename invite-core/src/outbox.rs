@@ -6,6 +6,7 @@
 //! the rendered message.
 
 use crate::ids::{InvitationId, MessageId, OrgId};
+use crate::notifier::Delivered;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -104,6 +105,10 @@ pub struct OutboxMessage {
     pub state: OutboxState,
     /// The current claim, if any.
     pub lease: Option<Lease>,
+    /// What the transport reported when it accepted the message: its own id for it (to match
+    /// a delivery report that comes later) and the billable parts (SMS segments).
+    #[serde(default)]
+    pub receipt: Option<Delivered>,
 }
 
 impl OutboxMessage {
@@ -128,6 +133,7 @@ impl OutboxMessage {
             last_error: None,
             state: OutboxState::Pending,
             lease: None,
+            receipt: None,
         }
     }
 
@@ -155,6 +161,9 @@ pub enum OutboxOutcome {
     Sent {
         /// When.
         at: DateTime<Utc>,
+        /// What the transport reported of it (its id for the message, billable parts).
+        #[serde(default)]
+        receipt: Option<Delivered>,
     },
     /// Try again at `due_at`; this attempt counts towards the retry limit.
     Retry {

@@ -62,6 +62,12 @@ impl TakeVersions for () {
     fn take_versions(self, _: &StoredVersions) -> Self {}
 }
 
+impl TakeVersions for crate::decide::delivery::ReportOutcome {
+    fn take_versions(self, _: &StoredVersions) -> Self {
+        self
+    }
+}
+
 impl TakeVersions for crate::invitation::Invitation {
     fn take_versions(self, v: &StoredVersions) -> Self {
         match v.invitation(self.id) {

@@ -196,7 +196,7 @@ mod tests {
             );
             assert_eq!(
                 router.deliver(&n).await.expect("accepted"),
-                Delivered::one()
+                Delivered::one().with_provider_id(format!("rec-{}", n.message_id))
             );
         });
     }

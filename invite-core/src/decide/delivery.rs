@@ -5,7 +5,7 @@ use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::ids::InvitationId;
 use crate::invitation::{FailureReason, Invitation, Status};
-use crate::notifier::NotifyError;
+use crate::notifier::{Delivered, DeliveryReport, DeliveryReportOutcome, NotifyError};
 use crate::org::Organization;
 use crate::outbox::RetryPolicy;
 use crate::outbox::{ClaimedMessage, MessageKind, OutboxMessage, OutboxOutcome, OutboxUpdate};
@@ -114,6 +114,8 @@ pub enum Attempted {
     Sent {
         /// When the notifier accepted it.
         at: DateTime<Utc>,
+        /// What the transport reported of it.
+        receipt: Delivered,
     },
     /// Failed for this recipient for now; retry at `due_at` (the attempt counts).
     Retry {
@@ -202,7 +204,10 @@ impl BatchRecord {
         let now = self.now;
         let commit = self.commit.get_or_insert_with(|| Commit::new(msg.org, now));
         let outcome = match attempted {
-            Attempted::Sent { at } => OutboxOutcome::Sent { at: *at },
+            Attempted::Sent { at, receipt } => OutboxOutcome::Sent {
+                at: *at,
+                receipt: Some(receipt.clone()),
+            },
             Attempted::Retry { due_at, error } => OutboxOutcome::Retry {
                 due_at: *due_at,
                 error: error.clone(),
@@ -238,7 +243,7 @@ impl BatchRecord {
             )
         };
         match attempted {
-            Attempted::Sent { at } if msg.kind.is_invitation() => {
+            Attempted::Sent { at, .. } if msg.kind.is_invitation() => {
                 // R2.10, R4.3: the send is counted and the validity period starts.
                 if let Ok(next) = current.delivered(msg.link_generation, validity, *at) {
                     commit
@@ -286,6 +291,64 @@ impl BatchRecord {
     }
 }
 
+/// What recording a late delivery report came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ReportOutcome {
+    /// No message has the report's provider id (a receipt for someone else's message, or
+    /// one older than the store's memory): nothing changed.
+    UnknownMessage,
+    /// It says the message arrived: nothing to change.
+    Delivered,
+    /// It says the message did not arrive: the invitation is Failed now, with the reason.
+    InvitationFailed,
+    /// It says the message did not arrive, but the invitation moved on (signed up, cancelled,
+    /// resent since, or failed already): nothing changed.
+    NoLongerApplies,
+}
+
+/// R4.4, R7.2: a report that a message the transport accepted did not reach the invitee (an
+/// SMS receipt `UNDELIV`, `REJECTD`) fails its invitation with the reason, as a permanent
+/// failure at delivery would: unless the invitee signed up meanwhile, the invitation was
+/// cancelled, resent since (the report is about an older link), or failed already. A report
+/// that the message arrived changes nothing. Reporting twice changes nothing twice.
+pub fn late_report(
+    message: &OutboxMessage,
+    inv: Option<&Invitation>,
+    report: &DeliveryReport,
+    now: DateTime<Utc>,
+) -> crate::decide::Decision<ReportOutcome> {
+    use crate::decide::Decision;
+    let reason = match &report.outcome {
+        DeliveryReportOutcome::Delivered => return Decision::nothing(ReportOutcome::Delivered),
+        DeliveryReportOutcome::Failed { reason } => reason,
+    };
+    let Some(inv) = inv.filter(|i| i.failure().is_none()) else {
+        return Decision::nothing(ReportOutcome::NoLongerApplies);
+    };
+    let generation = message
+        .kind
+        .is_invitation()
+        .then_some(message.link_generation);
+    let failure = FailureReason::DeliveryRejected(format!("delivery report: {reason}"));
+    let Ok(failed) = inv.delivery_failed(generation, failure.clone(), now) else {
+        return Decision::nothing(ReportOutcome::NoLongerApplies);
+    };
+    let mut commit = Commit::new(inv.org, now);
+    commit.audit.push(AuditEvent::invitation(
+        inv.org,
+        inv.id,
+        &Actor::System,
+        now,
+        AuditAction::DeliveryFailed {
+            reason: failure.to_string(),
+        },
+        Some(inv.status_at(now)),
+        Some(failed.status_at(now)),
+    ));
+    commit.invitations.push(Write::Update(failed));
+    Decision::commit(commit, ReportOutcome::InvitationFailed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +365,34 @@ mod tests {
                 until: now() + TimeDelta::minutes(5),
             },
         }
+    }
+
+    #[test]
+    fn r4_4_a_late_undelivered_report_fails_the_invitation_once() {
+        let org = standalone(5);
+        let inv = pending(&org, "+79051111111@example.com");
+        let msg = claim(&inv, MessageKind::Invitation).message;
+        let undelivered = DeliveryReport {
+            provider_id: "smsc-1".into(),
+            outcome: DeliveryReportOutcome::Failed {
+                reason: "UNDELIV err:001".into(),
+            },
+        };
+        let d = late_report(&msg, Some(&inv), &undelivered, now());
+        assert_eq!(d.answer, Ok(ReportOutcome::InvitationFailed));
+        let failed = d.commit.unwrap().invitations[0].record().clone();
+        assert_eq!(failed.status_at(now()), Status::Failed);
+        assert!(failed.failure().unwrap().to_string().contains("UNDELIV"));
+        // Twice: nothing more.
+        let again = late_report(&msg, Some(&failed), &undelivered, now());
+        assert_eq!(
+            again,
+            crate::decide::Decision::nothing(ReportOutcome::NoLongerApplies)
+        );
+        // About an older link generation: the resend is what counts now.
+        let resent = inv.resent(TimeDelta::zero(), now()).unwrap();
+        let stale = late_report(&msg, Some(&resent), &undelivered, now());
+        assert_eq!(stale.answer, Ok(ReportOutcome::NoLongerApplies));
     }
 
     #[test]
@@ -363,7 +454,10 @@ mod tests {
             &first,
             Some(&inv),
             org.settings.validity,
-            &Attempted::Sent { at: now() },
+            &Attempted::Sent {
+                at: now(),
+                receipt: Delivered::one(),
+            },
         );
         batch.record(
             &reminder,

@@ -342,10 +342,11 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             };
         }
         match self.notifier.deliver(n).await {
-            Ok(_) => {
+            Ok(receipt) => {
                 self.breaker().succeeded();
                 Attempted::Sent {
                     at: self.clock.now(),
+                    receipt,
                 }
             }
             Err(e) => {

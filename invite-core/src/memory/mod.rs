@@ -50,6 +50,8 @@ struct State {
     /// Pending messages by due time.
     due: BTreeSet<(DateTime<Utc>, MessageId)>,
     reminder_marks: HashSet<(InvitationId, NaiveDate)>,
+    /// The message each transport id names (the latest, should a transport reuse one).
+    by_provider_id: HashMap<String, MessageId>,
     audit: HashMap<OrgId, Vec<AuditEvent>>,
 }
 
@@ -373,7 +375,13 @@ impl State {
             let mut m = self.outbox[&u.id].clone();
             m.lease = None;
             match u.outcome {
-                OutboxOutcome::Sent { at } => m.state = OutboxState::Sent { at },
+                OutboxOutcome::Sent { at, receipt } => {
+                    m.state = OutboxState::Sent { at };
+                    if let Some(id) = receipt.as_ref().and_then(|r| r.provider_id.clone()) {
+                        self.by_provider_id.insert(id, m.id);
+                    }
+                    m.receipt = receipt;
+                }
                 OutboxOutcome::Retry { due_at, error } => {
                     m.due_at = due_at;
                     m.last_error = Some(error);

@@ -54,6 +54,17 @@ impl OutboxStore for MemoryStore {
         Ok(self.read().outbox.get(&id).cloned())
     }
 
+    async fn message_by_provider_id(
+        &self,
+        provider_id: &str,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        let s = self.read();
+        Ok(s.by_provider_id
+            .get(provider_id)
+            .and_then(|id| s.outbox.get(id))
+            .cloned())
+    }
+
     async fn organizations_with_reminders(
         &self,
         after: Option<OrgId>,

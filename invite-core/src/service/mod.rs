@@ -14,6 +14,7 @@ mod actions;
 mod invite;
 mod organizations;
 mod reads;
+mod reports;
 mod signup;
 mod sweep;
 

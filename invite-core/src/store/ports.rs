@@ -93,6 +93,14 @@ pub trait OutboxStore: Send + Sync {
     /// One outbox message.
     async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError>;
 
+    /// The message whose transport id ([`Delivered::provider_id`](crate::Delivered)) is
+    /// `provider_id`, the latest if a transport reused one: what a late delivery report is
+    /// about.
+    async fn message_by_provider_id(
+        &self,
+        provider_id: &str,
+    ) -> Result<Option<OutboxMessage>, StoreError>;
+
     /// Organizations with reminders switched on, in id order after `after`.
     async fn organizations_with_reminders(
         &self,
@@ -164,6 +172,9 @@ macro_rules! forward_outbox_and_views {
             }
             async fn message(&self, id: $crate::ids::MessageId) -> Result<Option<$crate::outbox::OutboxMessage>, $crate::store::StoreError> {
                 let $this = self; $target.message(id).await
+            }
+            async fn message_by_provider_id(&self, provider_id: &str) -> Result<Option<$crate::outbox::OutboxMessage>, $crate::store::StoreError> {
+                let $this = self; $target.message_by_provider_id(provider_id).await
             }
             async fn organizations_with_reminders(&self, after: Option<$crate::ids::OrgId>, limit: u32) -> Result<Vec<$crate::org::Organization>, $crate::store::StoreError> {
                 let $this = self; $target.organizations_with_reminders(after, limit).await

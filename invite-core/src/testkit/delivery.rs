@@ -306,7 +306,10 @@ pub async fn r7_3_a_lease_is_exclusive_and_only_its_holder_finishes<S: Store + '
     late.outbox_updates.push(OutboxUpdate {
         id: first.message.id,
         lease: first.lease.token,
-        outcome: OutboxOutcome::Sent { at: t1 },
+        outcome: OutboxOutcome::Sent {
+            at: t1,
+            receipt: None,
+        },
     });
     late.audit.push(event.clone());
     assert_eq!(
@@ -362,7 +365,10 @@ pub async fn r7_3_a_lease_is_exclusive_and_only_its_holder_finishes<S: Store + '
         c.outbox_updates.push(OutboxUpdate {
             id: third.message.id,
             lease: token,
-            outcome: OutboxOutcome::Sent { at: retry_at },
+            outcome: OutboxOutcome::Sent {
+                at: retry_at,
+                receipt: None,
+            },
         });
         c
     };

@@ -45,6 +45,7 @@ mod invariants;
 pub mod properties;
 mod race_gate;
 mod reminders;
+mod reports;
 mod seats;
 mod truth_table;
 mod views;
@@ -56,6 +57,7 @@ pub use fixtures::*;
 pub use invariants::*;
 pub use race_gate::*;
 pub use reminders::*;
+pub use reports::*;
 pub use seats::*;
 pub use truth_table::*;
 pub use views::*;
@@ -120,6 +122,7 @@ macro_rules! store_conformance_tests {
                 r7_3_two_dispatchers_deliver_every_message_exactly_once,
                 r7_3_concurrent_claims_never_hand_out_a_message_twice,
                 r7_3_a_lease_is_exclusive_and_only_its_holder_finishes,
+                r4_4_r7_2_a_late_delivery_report_fails_the_invitation,
                 // Reminders.
                 r8_1_reminder_candidates_are_pending_and_never_used_invitations,
                 r8_2_concurrent_sweeps_queue_one_reminder_per_invitation_and_local_day,
