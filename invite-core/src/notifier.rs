@@ -36,8 +36,8 @@ impl fmt::Debug for SignupUrl {
     }
 }
 
-/// Access granted on one organization, by name, for the message text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Access granted on one organization, by name, for the message text and the signup page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantSummary {
     /// The organization's name.
     pub org_name: String,

@@ -2,6 +2,7 @@
 
 use crate::access::{Access, AccessError, AccessScope, InvitationType, PermissionLevel};
 use crate::ids::OrgId;
+use crate::notifier::GrantSummary;
 use crate::org::{OrgKind, Organization};
 use crate::refusal::Refusal;
 use std::collections::HashSet;
@@ -47,6 +48,29 @@ pub fn check_access(
             }
             Ok(())
         }
+    }
+}
+
+/// What `access` grants, organization by organization, by name: the sending organization's
+/// role, or one grant per client, named from `clients` as loaded (a client that is gone is
+/// shown by its id rather than failing the message or the page).
+pub fn grant_summaries(
+    access: &Access,
+    org: &Organization,
+    client: impl Fn(OrgId) -> Option<String>,
+) -> Vec<GrantSummary> {
+    match &access.scope {
+        AccessScope::Role(role) => vec![GrantSummary {
+            org_name: org.name.clone(),
+            role: *role,
+        }],
+        AccessScope::Clients(grants) => grants
+            .iter()
+            .map(|g| GrantSummary {
+                org_name: client(g.client).unwrap_or_else(|| g.client.to_string()),
+                role: g.role,
+            })
+            .collect(),
     }
 }
 

@@ -4,7 +4,12 @@ use super::{Decision, authorize};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::bounds;
-use crate::ids::UserRef;
+use crate::access::InvitationType;
+use crate::contact::Channel;
+use crate::ids::{InvitationId, OrgId, UserRef};
+use crate::notifier::GrantSummary;
+use crate::org::Language;
+use chrono_tz::Tz;
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
 use crate::org::{Organization, SeatPolicy};
@@ -41,7 +46,102 @@ pub struct SignupFacts<'a> {
     pub lost_seat_race: bool,
 }
 
-/// R6.2, R6.3, R3.2: a signup with a link. Refused with the link's own refusal (used,
+/// What a signup page shows about a link, read without using it ([`preview`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkPreview {
+    /// The invitation.
+    pub invitation: InvitationId,
+    /// The organization inviting.
+    pub organization: OrgId,
+    /// Its name.
+    pub organization_name: String,
+    /// Who invited ("Ann Lee invited you").
+    pub invited_by: String,
+    /// The address the invitation went to (to pre-fill the form).
+    pub address: String,
+    /// The channel it went by.
+    pub channel: Channel,
+    /// User or admin, with the permission level.
+    pub invitation_type: InvitationType,
+    /// What it grants, organization by organization, by name.
+    pub grants: Vec<GrantSummary>,
+    /// Until when the link works.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The organization's language, to write the page in.
+    pub language: Language,
+    /// The organization's time zone, to show dates in.
+    pub time_zone: Tz,
+}
+
+/// Why a link cannot sign up now, exactly as [`sign_up`] would refuse it (R6.2): the link's
+/// own refusal, [`Refusal::LinkAlreadyUsed`] for the member this very link made (however the
+/// race between two submissions went), [`Refusal::AlreadyMember`] for a contact that is a
+/// member already.
+fn link_refusal(facts: &SignupFacts<'_>, now: DateTime<Utc>) -> Option<Refusal> {
+    let inv = facts.invitation;
+    if facts.members.iter().any(|m| m.invitation == Some(inv.id)) {
+        return Some(Refusal::LinkAlreadyUsed);
+    }
+    if let Some(refusal) = inv.link_refusal(facts.link.generation, now) {
+        return Some(refusal);
+    }
+    if !facts.members.is_empty() {
+        return Some(Refusal::AlreadyMember {
+            address: inv.contact.to_string(),
+        });
+    }
+    None
+}
+
+/// R6.2: what a signup page shows about a link, with exactly the refusals [`sign_up`] would
+/// give at `now` (unknown links are the caller's: no facts), consuming nothing. Seats are not
+/// predicted: whether one is free is decided when the invitee submits (R3.2). `clients` names
+/// the clients the access grants roles on.
+pub fn preview(
+    facts: SignupFacts<'_>,
+    clients: &[Organization],
+    now: DateTime<Utc>,
+) -> Result<LinkPreview, Refusal> {
+    if let Some(refusal) = link_refusal(&facts, now) {
+        return Err(refusal);
+    }
+    let inv = facts.invitation;
+    let org = facts.org;
+    let client_name = |id| clients.iter().find(|c| c.id == id).map(|c| c.name.clone());
+    Ok(LinkPreview {
+        invitation: inv.id,
+        organization: org.id,
+        organization_name: org.name.clone(),
+        invited_by: inv.sender.name.clone(),
+        address: inv.address(),
+        channel: inv.channel,
+        invitation_type: inv.access().invitation_type.clone(),
+        grants: super::access::grant_summaries(inv.access(), org, client_name),
+        expires_at: inv.expires_at(),
+        language: org.settings.language,
+        time_zone: org.settings.time_zone,
+    })
+}
+
+/// R6.3: a signup submitted again with the same link and the same application user id (a
+/// retry after a timeout, a double submit) answers the signup it made instead of a refusal;
+/// with another user id, or none, it stays [`Refusal::LinkAlreadyUsed`].
+fn repeated_signup(facts: &SignupFacts<'_>, user_ref: Option<&UserRef>) -> Option<Signup> {
+    let inv = facts.invitation;
+    inv.signed_up_at()?;
+    let member = facts
+        .members
+        .iter()
+        .find(|m| m.invitation == Some(inv.id) && Some(m.id) == inv.member())?;
+    let user_ref = user_ref.or(inv.user_ref())?;
+    (member.user_ref.as_ref() == Some(user_ref)).then(|| Signup {
+        member: member.clone(),
+        invitation: inv.clone(),
+    })
+}
+
+/// R6.2, R6.3, R3.2: a signup with a link. The same submission again (same link, same
+/// application user id) answers the same signup. Refused with the link's own refusal (used,
 /// cancelled, superseded, failed, expired; the record's [`Invitation::link_refusal`]); a
 /// contact that is a member already is [`Refusal::AlreadyMember`], except the member this very
 /// link made, which is [`Refusal::LinkAlreadyUsed`] however the race between two submissions
@@ -58,16 +158,11 @@ pub fn sign_up(
     Decision::or_refuse((|| {
         let inv = facts.invitation;
         let generation = facts.link.generation;
-        if facts.members.iter().any(|m| m.invitation == Some(inv.id)) {
-            return Err(Refusal::LinkAlreadyUsed);
+        if let Some(signup) = repeated_signup(&facts, user_ref.as_ref()) {
+            return Ok(Decision::nothing(signup));
         }
-        if let Some(refusal) = inv.link_refusal(generation, now) {
+        if let Some(refusal) = link_refusal(&facts, now) {
             return Err(refusal);
-        }
-        if !facts.members.is_empty() {
-            return Err(Refusal::AlreadyMember {
-                address: inv.contact.to_string(),
-            });
         }
         let user_ref = match user_ref {
             Some(u) => Some(UserRef(bounds::check_id("user_ref", u.as_str())?)),

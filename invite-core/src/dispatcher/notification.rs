@@ -1,9 +1,9 @@
 //! Building what the notifier is given for one message: everything a template needs.
 
-use crate::access::AccessScope;
+use crate::decide::access::grant_summaries;
 use crate::ids::OrgId;
 use crate::invitation::Invitation;
-use crate::notifier::{GrantSummary, Notification, SignupUrl};
+use crate::notifier::{Notification, SignupUrl};
 use crate::org::Organization;
 use crate::outbox::OutboxMessage;
 use chrono::{DateTime, Utc};
@@ -20,21 +20,7 @@ pub(crate) fn notification(
     signup_url: Option<SignupUrl>,
     expires_at: Option<DateTime<Utc>>,
 ) -> Notification {
-    let grants = match &inv.access().scope {
-        AccessScope::Role(role) => vec![GrantSummary {
-            org_name: org.name.clone(),
-            role: *role,
-        }],
-        AccessScope::Clients(grants) => grants
-            .iter()
-            .map(|g| GrantSummary {
-                org_name: clients
-                    .get(&g.client)
-                    .map_or_else(|| g.client.to_string(), |c| c.name.clone()),
-                role: g.role,
-            })
-            .collect(),
-    };
+    let grants = grant_summaries(inv.access(), org, |id| clients.get(&id).map(|c| c.name.clone()));
     Notification {
         message_id: msg.id,
         invitation: inv.id,

@@ -1,22 +1,93 @@
-//! Signing up with a link, and the first login (R6, R3.2).
+//! Signing up with a link, looking at one first, and the first login (R6, R3.2).
 
 use super::InvitationService;
 use crate::actor::Actor;
 use crate::clock::Clock;
-use crate::decide::signup::{Signup, SignupFacts};
+use crate::decide::signup::{LinkPreview, Signup, SignupFacts};
 use crate::decide::{self, Decision};
 use crate::error::Error;
 use crate::ids::{MemberId, UserRef};
+use crate::invitation::Invitation;
+use crate::member::{Member, Seats};
+use crate::org::Organization;
 use crate::refusal::Refusal;
 use crate::store::{Conflict, Store};
-use crate::token::LinkToken;
+use crate::token::{LinkRecord, LinkToken, TokenHash};
+
+/// What a signup, or a look at its link, is decided from.
+struct Loaded {
+    link: LinkRecord,
+    invitation: Invitation,
+    org: Organization,
+    members: Vec<Member>,
+}
 
 impl<S: Store, C: Clock> InvitationService<S, C> {
+    /// The link's facts, `None` for an unknown link.
+    async fn load_link(&self, hash: &TokenHash) -> Result<Option<Loaded>, Error> {
+        let Some(link) = self.store.link(hash).await? else {
+            return Ok(None);
+        };
+        let mut invitation = self.load_invitation(link.invitation).await?;
+        let org = self.load_org(invitation.org).await?;
+        let members = self
+            .store
+            .active_members(invitation.org, &invitation.contact.keys())
+            .await?;
+        // A member made by this link, read after an invitation that did not show the signup
+        // yet: the two were committed together, so read the invitation again to see it.
+        let stale = members.iter().any(|m| m.invitation == Some(invitation.id))
+            && invitation.signed_up_at().is_none();
+        if stale {
+            invitation = self.load_invitation(link.invitation).await?;
+        }
+        Ok(Some(Loaded {
+            link,
+            invitation,
+            org,
+            members,
+        }))
+    }
+
+    /// What a signup page shows about a link (R6.2): the organization, who invited, the
+    /// address, the access and grants with client names, until when the link works, the
+    /// language; refused exactly as [`InvitationService::sign_up`] would refuse it now.
+    /// Consumes nothing: safe on every GET of the page.
+    ///
+    /// ```
+    /// # use invite_core::*;
+    /// # async fn page<S: Store, C: Clock>(service: &InvitationService<S, C>, token: &str)
+    /// #     -> Result<(), Error> {
+    /// match service.preview_link(token).await {
+    ///     Ok(p) => println!("{} invited you to {}", p.invited_by, p.organization_name),
+    ///     Err(Error::Refused(r)) => println!("this link cannot be used: {r}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn preview_link(&self, token: &str) -> Result<LinkPreview, Error> {
+        let hash = LinkToken::from_link(token).hash();
+        let Some(l) = self.load_link(&hash).await? else {
+            return Err(Refusal::UnknownLink.into());
+        };
+        let clients = self.load_clients(l.invitation.access()).await?;
+        let facts = SignupFacts {
+            link: &l.link,
+            invitation: &l.invitation,
+            org: &l.org,
+            members: &l.members,
+            seats: Seats::new(0, 0),
+            lost_seat_race: false,
+        };
+        Ok(decide::signup::preview(facts, &clients, self.clock.now())?)
+    }
+
     /// Signs up with a link (R6.2, R3.2). Unknown, cancelled, expired, superseded and used
     /// links are refused each with its own [`Refusal`]. Under `ClaimOnSignup` the signup claims
     /// a seat at commit time; if none is free the invitation becomes Failed with the reason
     /// "seats exhausted" and the answer is [`Refusal::SeatsExhausted`]. A retried request never
-    /// makes a second member (R6.3): the link is used.
+    /// makes a second member (R6.3): with the same link and the same application user id it
+    /// answers the same signup; with another, the link is used.
     ///
     /// `user_ref` is the application's id for the new account; when `None`, the id the
     /// invitation was tied to (R2.11) is used.
@@ -26,22 +97,16 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         self.run(|last_conflict| async move {
             // The store found no seat at commit time: this time the signup fails (R3.2, R3.4).
             let lost_seat_race = matches!(last_conflict, Some(Conflict::SeatsExhausted { .. }));
-            let Some(link) = self.store.link(hash).await? else {
+            let Some(l) = self.load_link(hash).await? else {
                 return Ok(Decision::refuse(Refusal::UnknownLink));
             };
-            let inv = self.load_invitation(link.invitation).await?;
-            let org = self.load_org(inv.org).await?;
-            let members = self
-                .store
-                .active_members(inv.org, &inv.contact.keys())
-                .await?;
             let now = self.clock.now();
-            let seats = self.store.seats(inv.org, now).await?;
+            let seats = self.store.seats(l.invitation.org, now).await?;
             let facts = SignupFacts {
-                link: &link,
-                invitation: &inv,
-                org: &org,
-                members: &members,
+                link: &l.link,
+                invitation: &l.invitation,
+                org: &l.org,
+                members: &l.members,
                 seats,
                 lost_seat_race,
             };

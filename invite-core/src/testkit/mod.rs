@@ -42,6 +42,7 @@ mod commits;
 mod delivery;
 mod fixtures;
 mod invariants;
+mod links;
 pub mod properties;
 mod race_gate;
 mod reminders;
@@ -55,6 +56,7 @@ pub use commits::*;
 pub use delivery::*;
 pub use fixtures::*;
 pub use invariants::*;
+pub use links::*;
 pub use race_gate::*;
 pub use reminders::*;
 pub use reports::*;
@@ -114,6 +116,8 @@ macro_rules! store_conformance_tests {
                 r5_2_a_resend_kills_the_previous_link,
                 r6_1_r7_4_links_are_found_by_hash_and_no_token_is_stored,
                 r6_3_a_link_signs_up_once,
+                r6_2_a_link_preview_shows_the_invitation_and_refuses_as_sign_up_would,
+                r6_3_a_signup_retried_with_the_same_user_id_answers_the_same_signup,
                 r6_3_racing_submissions_of_one_link_lose_with_link_already_used,
                 r7_1_a_dead_dispatchers_message_is_delivered_after_its_lease,
                 r7_2_transient_failures_are_retried_with_growing_delay,

@@ -139,9 +139,16 @@ async fn r6_3_a_link_is_used_once_and_a_retried_signup_never_makes_two_members()
         .await
         .unwrap();
     assert_eq!(first.invitation.id, inv.id);
-    // The same request again: refused, no second member
+    // The same request again answers the same signup, and makes no second member
+    let again = h
+        .service
+        .sign_up(&token, Some(UserRef::new("app-1")))
+        .await
+        .unwrap();
+    assert_eq!(again.member.id, first.member.id);
+    // Another application user with the same link: refused
     assert_eq!(
-        refusal(h.service.sign_up(&token, Some(UserRef::new("app-1"))).await),
+        refusal(h.service.sign_up(&token, Some(UserRef::new("app-2"))).await),
         Refusal::LinkAlreadyUsed
     );
     assert_eq!(h.seats(org.id).await.used, 1);
