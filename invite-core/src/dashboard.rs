@@ -108,7 +108,9 @@ pub enum SortOrder {
 
 /// A keyset position: the sort value and id of the last row of the previous page. Paging by
 /// position rather than offset never skips or repeats rows when new invitations arrive (R9.2).
+/// In JSON, and in URLs, it is the opaque string of [`Cursor::encode`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Cursor {
     /// The sort column's value in the last row.
     pub key: Option<DateTime<Utc>>,
@@ -125,7 +127,7 @@ impl Cursor {
         }
     }
 
-    /// Parses [`Cursor::encode`]'s output.
+    /// Parses [`Cursor::encode`]'s output; `None` for anything else.
     pub fn decode(s: &str) -> Option<Self> {
         let (key, id) = s.split_once('.')?;
         let id = InvitationId(uuid::Uuid::parse_str(id).ok()?);
@@ -134,6 +136,19 @@ impl Cursor {
             micros => Some(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
         };
         Some(Self { key, id })
+    }
+}
+
+impl From<Cursor> for String {
+    fn from(c: Cursor) -> Self {
+        c.encode()
+    }
+}
+
+impl TryFrom<String> for Cursor {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Cursor::decode(&s).ok_or_else(|| format!("not a list cursor: {s:?}"))
     }
 }
 

@@ -43,6 +43,58 @@ impl Error {
             _ => None,
         }
     }
+
+    /// A stable snake_case code: the refusal's ([`Refusal::code`]), or `conflict`,
+    /// `unavailable` (store, random source) or `internal` (a broken invariant).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Refused(r) => r.code(),
+            Error::Conflict(_) => "conflict",
+            Error::Store(_) | Error::Entropy(_) => "unavailable",
+            Error::Invariant(_) => "internal",
+        }
+    }
+
+    /// The HTTP status to answer with: the refusal's 4xx ([`Refusal::http_status`]), 409 for
+    /// a conflict (retry the request), 503 for infrastructure (retry later), 500 for a bug.
+    ///
+    /// ```
+    /// use invite_core::{Error, Refusal};
+    /// let e = Error::from(Refusal::LinkExpired);
+    /// assert_eq!((e.code(), e.http_status()), ("link_expired", 410));
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Refused(r) => r.http_status(),
+            Error::Conflict(_) => 409,
+            Error::Store(_) | Error::Entropy(_) => 503,
+            Error::Invariant(_) => 500,
+        }
+    }
+}
+
+/// In JSON: `{"code", "status", "message"}` and, for a refusal, `"details"` (the refusal's
+/// fields). Infrastructure errors say nothing of their cause: it stays in the logs.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", self.code())?;
+        map.serialize_entry("status", &self.http_status())?;
+        let message = match self {
+            Error::Store(_) | Error::Entropy(_) => "service unavailable, retry later".to_owned(),
+            Error::Invariant(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        map.serialize_entry("message", &message)?;
+        if let Error::Refused(r) = self {
+            let value = serde_json::to_value(r).map_err(serde::ser::Error::custom)?;
+            if let Some(details) = value.get("details") {
+                map.serialize_entry("details", details)?;
+            }
+        }
+        map.end()
+    }
 }
 
 impl From<StoreError> for Error {

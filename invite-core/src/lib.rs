@@ -30,6 +30,12 @@ pub mod token;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+// The foreign crates whose types are in this crate's public signatures, so an application
+// names the very versions the library uses.
+pub use chrono;
+pub use chrono_tz;
+pub use uuid;
+
 // For `forward_outbox_and_views!`, so a crate using it needs none of these by name.
 #[doc(hidden)]
 pub use async_trait::async_trait as __async_trait;
@@ -49,8 +55,9 @@ pub use dashboard::{
     Cursor, Dashboard, DayActivity, ListQuery, Page, Row, Series, SortKey, SortOrder, TabCounts,
 };
 pub use decide::Decision;
+pub use decide::delivery::ReportOutcome;
 pub use decide::invite::InviteOutcome;
-pub use decide::signup::Signup;
+pub use decide::signup::{LinkPreview, Signup};
 pub use dispatcher::{
     BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth,
 };

@@ -26,7 +26,8 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
     /// When they were removed; a removed member frees their seat (R3.6).
     pub removed_at: Option<DateTime<Utc>>,
-    /// Optimistic-concurrency version.
+    /// Optimistic-concurrency version. Bookkeeping: not in JSON (0 when read from JSON).
+    #[serde(skip)]
     pub version: u64,
 }
 

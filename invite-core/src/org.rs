@@ -84,7 +84,9 @@ impl Default for AllowedChannels {
 pub struct OrgSettings {
     /// How many registered users the organization may have. Set by the vendor operator only.
     pub seat_limit: u32,
-    /// How long a link stays valid after it was delivered (default 72 hours).
+    /// How long a link stays valid after it was delivered (default 72 hours). In JSON, whole
+    /// seconds.
+    #[serde(with = "seconds")]
     pub validity: TimeDelta,
     /// Daily reminders on or off (default off).
     pub reminders_enabled: bool,
@@ -96,7 +98,9 @@ pub struct OrgSettings {
     pub channels: AllowedChannels,
     /// Seat policy (default [`SeatPolicy::ClaimOnSignup`]).
     pub seat_policy: SeatPolicy,
-    /// A resend within this time of the last one is refused (default 60 s, R5.2).
+    /// A resend within this time of the last one is refused (default 60 s, R5.2). In JSON,
+    /// whole seconds.
+    #[serde(with = "seconds")]
     pub resend_cooldown: TimeDelta,
     /// Language of messages (default English).
     pub language: Language,
@@ -144,7 +148,9 @@ pub struct Organization {
     pub kind: OrgKind,
     /// Its settings.
     pub settings: OrgSettings,
-    /// Optimistic-concurrency version, bumped by every change the store commits.
+    /// Optimistic-concurrency version, bumped by every change the store commits. Bookkeeping:
+    /// not in JSON (0 when read from JSON).
+    #[serde(skip)]
     pub version: u64,
 }
 
@@ -233,7 +239,8 @@ impl Organization {
 /// vendor's). `None` leaves a setting as it is.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SettingsUpdate {
-    /// Link validity.
+    /// Link validity (in JSON, whole seconds).
+    #[serde(default, with = "optional_seconds")]
     pub validity: Option<TimeDelta>,
     /// Reminder local time.
     pub reminder_time: Option<NaiveTime>,
@@ -243,6 +250,76 @@ pub struct SettingsUpdate {
     pub channels: Option<AllowedChannels>,
     /// Message language.
     pub language: Option<Language>,
-    /// Resend cool-down.
+    /// Resend cool-down (in JSON, whole seconds).
+    #[serde(default, with = "optional_seconds")]
     pub resend_cooldown: Option<TimeDelta>,
+}
+
+/// A duration in JSON as whole seconds; reads the `[seconds, nanoseconds]` pair that earlier
+/// versions wrote too, so settings stored by them still load.
+mod seconds {
+    use chrono::TimeDelta;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_seconds())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Seconds(i64),
+        Pair(i64, i32),
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
+        let (secs, nanos) = match Stored::deserialize(d)? {
+            Stored::Seconds(s) => (s, 0),
+            Stored::Pair(s, n) => (s, n),
+        };
+        TimeDelta::try_seconds(secs)
+            .and_then(|t| t.checked_add(&TimeDelta::nanoseconds(i64::from(nanos))))
+            .ok_or_else(|| serde::de::Error::custom("a duration out of range"))
+    }
+}
+
+/// An optional duration in JSON as whole seconds or `null`.
+mod optional_seconds {
+    use chrono::TimeDelta;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Option<TimeDelta>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::seconds::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<TimeDelta>, D::Error> {
+        match Option::<i64>::deserialize(d)? {
+            None => Ok(None),
+            Some(secs) => TimeDelta::try_seconds(secs)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("a duration out of range")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r1_2_settings_read_durations_in_seconds_and_in_the_old_pair_form() {
+        let s = OrgSettings::with_seats(5);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["validity"], 259_200);
+        let mut old = json.clone();
+        old["validity"] = serde_json::json!([3600, 0]);
+        let back: OrgSettings = serde_json::from_value(old).unwrap();
+        assert_eq!(back.validity, TimeDelta::hours(1));
+        assert_eq!(serde_json::from_value::<OrgSettings>(json).unwrap(), s);
+    }
 }

@@ -11,7 +11,22 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A request refused by a domain rule.
+///
+/// In JSON a refusal is `{"code": "<snake_case code>", "details": ...}`, with the code of
+/// [`Refusal::code`] and the variant's fields as details (none for a unit variant):
+///
+/// ```
+/// use invite_core::Refusal;
+/// let r = Refusal::AlreadyInvited { address: "bob@example.com".into() };
+/// assert_eq!(r.code(), "already_invited");
+/// assert_eq!(r.http_status(), 409);
+/// assert_eq!(
+///     serde_json::to_string(&r).unwrap(),
+///     r#"{"code":"already_invited","details":{"address":"bob@example.com"}}"#
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "code", content = "details", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Refusal {
     /// No such organization.
@@ -133,4 +148,71 @@ pub enum Refusal {
     /// A list query is out of range.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+}
+
+impl Refusal {
+    /// A stable snake_case code for the refusal, for APIs and translations: it never changes
+    /// for a given variant, whatever its message says.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::OrganizationNotFound(_) => "organization_not_found",
+            Refusal::InvitationNotFound(_) => "invitation_not_found",
+            Refusal::MemberNotFound(_) => "member_not_found",
+            Refusal::Forbidden(_) => "forbidden",
+            Refusal::ActionNotAllowed { .. } => "action_not_allowed",
+            Refusal::TransitionNotAllowed { .. } => "transition_not_allowed",
+            Refusal::AlreadyInvited { .. } => "already_invited",
+            Refusal::AlreadyMember { .. } => "already_member",
+            Refusal::NoSeatsAvailable => "no_seats_available",
+            Refusal::InvalidContact(_) => "invalid_contact",
+            Refusal::MissingContact { .. } => "missing_contact",
+            Refusal::Unreachable { .. } => "unreachable",
+            Refusal::ChannelNotAllowed(_) => "channel_not_allowed",
+            Refusal::InvalidAccess(_) => "invalid_access",
+            Refusal::ResendCooldown { .. } => "resend_cooldown",
+            Refusal::FollowUpTooSoon { .. } => "follow_up_too_soon",
+            Refusal::UnknownLink => "unknown_link",
+            Refusal::LinkCancelled => "link_cancelled",
+            Refusal::LinkExpired => "link_expired",
+            Refusal::LinkSuperseded => "link_superseded",
+            Refusal::LinkAlreadyUsed => "link_already_used",
+            Refusal::InvitationFailed => "invitation_failed",
+            Refusal::SeatsExhausted => "seats_exhausted",
+            Refusal::InvalidSetting(_) => "invalid_setting",
+            Refusal::OutOfRange { .. } => "out_of_range",
+            Refusal::InvalidQuery(_) => "invalid_query",
+        }
+    }
+
+    /// The HTTP status a web layer answers this refusal with, always a 4xx: 404 for what does
+    /// not exist (an outsider's ids included, R10.1), 403 for what the actor may not do, 422
+    /// for input that breaks a rule, 409 for what the record's state or the seats do not
+    /// allow now, 410 for a link that will never work again, 429 for a cool-down.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Refusal::OrganizationNotFound(_)
+            | Refusal::InvitationNotFound(_)
+            | Refusal::MemberNotFound(_)
+            | Refusal::UnknownLink => 404,
+            Refusal::Forbidden(_) => 403,
+            Refusal::InvalidContact(_)
+            | Refusal::MissingContact { .. }
+            | Refusal::Unreachable { .. }
+            | Refusal::InvalidAccess(_)
+            | Refusal::InvalidSetting(_)
+            | Refusal::OutOfRange { .. }
+            | Refusal::InvalidQuery(_) => 422,
+            Refusal::LinkCancelled | Refusal::LinkExpired | Refusal::LinkSuperseded => 410,
+            Refusal::ResendCooldown { .. } | Refusal::FollowUpTooSoon { .. } => 429,
+            Refusal::ActionNotAllowed { .. }
+            | Refusal::TransitionNotAllowed { .. }
+            | Refusal::AlreadyInvited { .. }
+            | Refusal::AlreadyMember { .. }
+            | Refusal::NoSeatsAvailable
+            | Refusal::ChannelNotAllowed(_)
+            | Refusal::LinkAlreadyUsed
+            | Refusal::InvitationFailed
+            | Refusal::SeatsExhausted => 409,
+        }
+    }
 }

@@ -39,6 +39,10 @@
 
 #![forbid(unsafe_code)]
 
+/// The sqlx this crate is built on, so an application names the very version (`PgPool`,
+/// transactions) the store takes.
+pub use sqlx;
+
 mod codec;
 mod commit;
 mod sql;

@@ -13,7 +13,7 @@ use crate::outbox::{MessageKind, OutboxMessage};
 use crate::refusal::Refusal;
 use crate::store::{Commit, SeatCheck, Write};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// One address to invite, as parsed from the caller's input.
@@ -29,13 +29,48 @@ pub struct Candidate {
     pub user_ref: Option<UserRef>,
 }
 
-/// The result for one address of a bulk invite (R2.9).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The result for one address of a bulk invite (R2.9). In JSON:
+/// `{"input": ..., "result": {"invited": <invitation>}}` or
+/// `{"input": ..., "result": {"refused": <refusal>}}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InviteOutcome {
     /// The address (or directory user id) as given.
     pub input: String,
     /// The invitation, or why there is none.
+    #[serde(with = "invited_or_refused")]
     pub result: Result<Invitation, Refusal>,
+}
+
+/// `Result<Invitation, Refusal>` as `{"invited": ...}` or `{"refused": ...}`.
+mod invited_or_refused {
+    use super::{Invitation, Refusal};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Shape<I, R> {
+        Invited(I),
+        Refused(R),
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        r: &Result<Invitation, Refusal>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match r {
+            Ok(inv) => Shape::<&Invitation, &Refusal>::Invited(inv).serialize(s),
+            Err(refusal) => Shape::<&Invitation, &Refusal>::Refused(refusal).serialize(s),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Result<Invitation, Refusal>, D::Error> {
+        Ok(match Shape::<Invitation, Refusal>::deserialize(d)? {
+            Shape::Invited(inv) => Ok(inv),
+            Shape::Refused(r) => Err(r),
+        })
+    }
 }
 
 /// What an invite is decided from.

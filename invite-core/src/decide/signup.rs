@@ -1,26 +1,26 @@
 //! Signing up with a link, and the first login (R6, R3.2).
 
 use super::{Decision, authorize};
+use crate::access::InvitationType;
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::bounds;
-use crate::access::InvitationType;
 use crate::contact::Channel;
 use crate::ids::{InvitationId, OrgId, UserRef};
-use crate::notifier::GrantSummary;
-use crate::org::Language;
-use chrono_tz::Tz;
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
+use crate::notifier::GrantSummary;
+use crate::org::Language;
 use crate::org::{Organization, SeatPolicy};
 use crate::refusal::Refusal;
 use crate::store::{Commit, SeatCheck, Write};
 use crate::token::LinkRecord;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 /// A successful signup.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Signup {
     /// The new member: create the account with `member.access`.
     pub member: Member,
@@ -47,7 +47,7 @@ pub struct SignupFacts<'a> {
 }
 
 /// What a signup page shows about a link, read without using it ([`preview`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkPreview {
     /// The invitation.
     pub invitation: InvitationId,

@@ -28,7 +28,7 @@ impl Default for BreakerConfig {
 }
 
 /// How a dispatcher is doing, for a health check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DispatcherHealth {
     /// Paused by the circuit breaker until this instant, if it is.
     pub paused_until: Option<DateTime<Utc>>,

@@ -85,7 +85,7 @@ impl DispatcherConfig {
 }
 
 /// What one [`Dispatcher::dispatch_due`] call did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DispatchReport {
     /// Messages claimed.
     pub claimed: u32,

@@ -20,7 +20,9 @@ pub(crate) fn notification(
     signup_url: Option<SignupUrl>,
     expires_at: Option<DateTime<Utc>>,
 ) -> Notification {
-    let grants = grant_summaries(inv.access(), org, |id| clients.get(&id).map(|c| c.name.clone()));
+    let grants = grant_summaries(inv.access(), org, |id| {
+        clients.get(&id).map(|c| c.name.clone())
+    });
     Notification {
         message_id: msg.id,
         invitation: inv.id,

@@ -124,6 +124,8 @@ pub struct InvitationRecord {
     /// When and why it was closed (R4.7).
     pub closed: Option<(DateTime<Utc>, CloseReason)>,
     /// The store's optimistic-concurrency version: a write made from an older one is refused.
+    /// Bookkeeping: not in JSON (0 when read from JSON).
+    #[serde(skip)]
     pub version: u64,
 }
 

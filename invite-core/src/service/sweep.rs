@@ -7,10 +7,10 @@ use crate::error::Error;
 use crate::reminders;
 use crate::retry::commit_decided;
 use crate::store::{ReminderQuery, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What one reminder sweep did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepReport {
     /// Organizations whose reminder time had passed today.
     pub organizations_due: u32,

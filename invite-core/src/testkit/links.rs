@@ -24,7 +24,13 @@ pub async fn r6_2_a_link_preview_shows_the_invitation_and_refuses_as_sign_up_wou
     let contact = crate::contact::Contact::parse_email("ann@example.com").unwrap();
     let inv = h
         .service
-        .invite(&msp.admin, msp.id(), contact, crate::contact::Channel::Email, grants)
+        .invite(
+            &msp.admin,
+            msp.id(),
+            contact,
+            crate::contact::Channel::Email,
+            grants,
+        )
         .await
         .unwrap();
     h.deliver().await;
@@ -33,14 +39,27 @@ pub async fn r6_2_a_link_preview_shows_the_invitation_and_refuses_as_sign_up_wou
     for _ in 0..3 {
         let p = h.service.preview_link(&token).await.expect("a live link");
         assert_eq!(p.invitation, inv.id);
-        assert_eq!((p.organization_name.as_str(), p.address.as_str()), ("Provider", "ann@example.com"));
+        assert_eq!(
+            (p.organization_name.as_str(), p.address.as_str()),
+            ("Provider", "ann@example.com")
+        );
         assert_eq!(p.invited_by, "Provider Admin");
         assert_eq!(p.grants.len(), 1);
-        assert_eq!((p.grants[0].org_name.as_str(), p.grants[0].role), ("Client 0", Role::Admin));
+        assert_eq!(
+            (p.grants[0].org_name.as_str(), p.grants[0].role),
+            ("Client 0", Role::Admin)
+        );
         assert_eq!(p.expires_at, h.invitation(inv.id).await.expires_at());
     }
-    assert_eq!(h.audit(msp.id(), None).await.len(), audit_before, "looking changes nothing");
-    assert!(matches!(h.invitation(inv.id).await.access().scope, AccessScope::Clients(_)));
+    assert_eq!(
+        h.audit(msp.id(), None).await.len(),
+        audit_before,
+        "looking changes nothing"
+    );
+    assert!(matches!(
+        h.invitation(inv.id).await.access().scope,
+        AccessScope::Clients(_)
+    ));
 
     // Every dead link: the preview's refusal is the signup's.
     let acme = h.standalone(10).await;
@@ -81,12 +100,23 @@ pub async fn r6_3_a_signup_retried_with_the_same_user_id_answers_the_same_signup
     let acme = h.standalone(5).await;
     let (_, token) = h.invite_delivered(&acme, "bob@example.com").await;
     let app_user = UserRef::new("app-bob");
-    let first = h.service.sign_up(&token, Some(app_user.clone())).await.unwrap();
-    let again = h.service.sign_up(&token, Some(app_user.clone())).await.unwrap();
+    let first = h
+        .service
+        .sign_up(&token, Some(app_user.clone()))
+        .await
+        .unwrap();
+    let again = h
+        .service
+        .sign_up(&token, Some(app_user.clone()))
+        .await
+        .unwrap();
     assert_eq!(again, first, "the same signup");
     let seats = h.store.seats(acme.id(), h.now()).await.unwrap();
     assert_eq!(seats.used, 1, "one member");
-    let other = h.service.sign_up(&token, Some(UserRef::new("app-eve"))).await;
+    let other = h
+        .service
+        .sign_up(&token, Some(UserRef::new("app-eve")))
+        .await;
     assert_eq!(refusal(other), Refusal::LinkAlreadyUsed);
     // Without a user id the invitation's own is used: since the signup it is app-bob's.
     let bare = h.service.sign_up(&token, None).await.unwrap();

@@ -281,7 +281,10 @@ async fn r7_3_a_dispatcher_whose_lease_was_taken_over_cannot_finish_the_message(
     commit.outbox_updates.push(OutboxUpdate {
         id: slow[0].message.id,
         lease: slow[0].lease.token,
-        outcome: OutboxOutcome::Sent { at: h.now(), receipt: None },
+        outcome: OutboxOutcome::Sent {
+            at: h.now(),
+            receipt: None,
+        },
     });
     let err = h.store.commit(commit).await.unwrap_err();
     assert!(
