@@ -80,6 +80,36 @@ pub enum AuditAction {
     },
 }
 
+impl AuditAction {
+    /// A stable name for the event, as webhooks and the event feed call it: what it is about,
+    /// a dot, what happened (`invitation.accepted`, `member.removed`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AuditAction::OrganizationCreated => "organization.created",
+            AuditAction::SeatLimitChanged { .. } => "organization.seat_limit_changed",
+            AuditAction::SeatPolicyChanged => "organization.seat_policy_changed",
+            AuditAction::RemindersSwitched { .. } => "organization.reminders_switched",
+            AuditAction::SettingsChanged => "organization.settings_changed",
+            AuditAction::Invited => "invitation.created",
+            AuditAction::Replaced { .. } => "invitation.replaced",
+            AuditAction::Resent => "invitation.resent",
+            AuditAction::Cancelled => "invitation.cancelled",
+            AuditAction::AccessEdited => "invitation.access_edited",
+            AuditAction::Delivered => "invitation.delivered",
+            AuditAction::DeliveryRetried { .. } => "invitation.delivery_retried",
+            AuditAction::DeliveryFailed { .. } => "invitation.delivery_failed",
+            AuditAction::ReminderQueued => "invitation.reminder_queued",
+            AuditAction::FollowUpQueued => "invitation.follow_up_queued",
+            AuditAction::SignedUp { .. } => "invitation.accepted",
+            AuditAction::SignupFailedSeatsExhausted => "invitation.signup_refused",
+            AuditAction::FirstLogin => "invitation.first_login",
+            AuditAction::MarkedCompleted => "invitation.completed",
+            AuditAction::MemberAdded { .. } => "member.added",
+            AuditAction::MemberRemoved { .. } => "member.removed",
+        }
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {

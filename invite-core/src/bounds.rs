@@ -12,6 +12,7 @@
 //! | permission levels (R2.4) | 1 to 64 characters, no control characters |
 //! | list search text (R9.2) | at most 200 characters, no control characters |
 //! | list page size (R9.2) | 1 to 500 |
+//! | event feed page size (R10.2) | 1 to 1,000 |
 //! | series range (R9.3) | 1 to 367 days, within years 1900 to 9999 |
 //! | addresses in one bulk call (R2.9) | `ServiceConfig::max_bulk`, 1,000 by default |
 //!
@@ -124,6 +125,14 @@ pub fn check_search(search: Option<&str>) -> Result<(), Refusal> {
             "search",
             "at most 200 characters, no control characters",
         ));
+    }
+    Ok(())
+}
+
+/// Checks an event feed page size: 1 to 1,000.
+pub fn check_feed_limit(limit: u32) -> Result<(), Refusal> {
+    if !(1..=1_000).contains(&limit) {
+        return Err(out_of_range("limit", "1 to 1,000"));
     }
     Ok(())
 }

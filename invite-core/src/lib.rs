@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod decide;
 pub mod dispatcher;
 pub mod error;
+pub mod feed;
 pub mod ids;
 pub mod invitation;
 pub mod member;

@@ -52,7 +52,10 @@ struct State {
     reminder_marks: HashSet<(InvitationId, NaiveDate)>,
     /// The message each transport id names (the latest, should a transport reuse one).
     by_provider_id: HashMap<String, MessageId>,
-    audit: HashMap<OrgId, Vec<AuditEvent>>,
+    /// Every audit event in commit order: the event feed, its position the index plus one.
+    events: Vec<AuditEvent>,
+    /// Each organization's events, as indexes into `events`, in order.
+    audit: HashMap<OrgId, Vec<usize>>,
 }
 
 fn conflict(c: Conflict) -> StoreError {
@@ -326,6 +329,11 @@ impl State {
         version
     }
 
+    fn record_event(&mut self, e: AuditEvent) {
+        self.audit.entry(e.org).or_default().push(self.events.len());
+        self.events.push(e);
+    }
+
     fn put_message(&mut self, m: OutboxMessage) {
         if let Some(old) = self.outbox.get(&m.id) {
             self.due.remove(&(old.due_at, old.id));
@@ -399,13 +407,13 @@ impl State {
         for r in c.reminders {
             if self.reminder_marks.insert((r.invitation, r.day)) {
                 self.put_message(r.message);
-                self.audit.entry(r.audit.org).or_default().push(r.audit);
+                self.record_event(r.audit);
             } else {
                 outcome.reminders_skipped.push(r.invitation);
             }
         }
         for e in c.audit {
-            self.audit.entry(e.org).or_default().push(e);
+            self.record_event(e);
         }
         outcome
     }

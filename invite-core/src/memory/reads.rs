@@ -4,6 +4,7 @@
 use super::MemoryStore;
 use crate::audit::AuditEvent;
 use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
+use crate::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use crate::ids::{InvitationId, MessageId, OrgId};
 use crate::invitation::Invitation;
 use crate::org::Organization;
@@ -166,7 +167,13 @@ impl ViewStore for MemoryStore {
             .take_while(|d| *d <= to)
             .map(|d| (d, DayActivity::empty(d)))
             .collect();
-        for e in s.audit.get(&org).into_iter().flatten() {
+        for e in s
+            .audit
+            .get(&org)
+            .into_iter()
+            .flatten()
+            .map(|i| &s.events[*i])
+        {
             let day = e.at.with_timezone(&tz).date_naive();
             let Some(entry) = days.get_mut(&day) else {
                 continue;
@@ -186,8 +193,40 @@ impl ViewStore for MemoryStore {
             .get(&org)
             .into_iter()
             .flatten()
+            .map(|i| &s.events[*i])
             .filter(|e| invitation.is_none() || e.invitation == invitation)
             .cloned()
             .collect())
+    }
+
+    async fn events(&self, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+        let s = self.read();
+        // Positions are (0, index + 1): commits are applied one at a time under the write
+        // lock, so an event is readable only with every event before it.
+        let first = match query.after {
+            None => 0,
+            Some(p) if p.major > 0 => usize::MAX,
+            Some(p) => usize::try_from(p.minor).unwrap_or(usize::MAX),
+        };
+        let position = |i: usize| FeedPosition {
+            major: 0,
+            minor: i as u64 + 1,
+        };
+        let limit = query.limit as usize;
+        let indexes: Box<dyn Iterator<Item = usize>> = match query.org {
+            Some(org) => {
+                let of_org = s.audit.get(&org).map_or(&[][..], |v| &v[..]);
+                let start = of_org.partition_point(|i| *i < first);
+                Box::new(of_org[start..].iter().copied())
+            }
+            None => Box::new(first.min(s.events.len())..s.events.len()),
+        };
+        let events: Vec<FeedEvent> = indexes
+            .filter(|i| query.selects(&s.events[*i]))
+            .take(limit)
+            .map(|i| FeedEvent::new(position(i), s.events[i].clone()))
+            .collect();
+        let next = events.last().map(|e| e.position);
+        Ok(FeedPage { events, next })
     }
 }

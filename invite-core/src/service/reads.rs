@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::dashboard::{Dashboard, ListQuery, Page, Series};
 use crate::decide::authorize;
 use crate::error::Error;
+use crate::feed::{FeedPage, FeedQuery};
 use crate::ids::{InvitationId, OrgId, UserRef};
 use crate::invitation::Invitation;
 use crate::member::Seats;
@@ -121,7 +122,28 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             .collect())
     }
 
-    /// The audit trail of an organization, or of one of its invitations (R10.2).
+    /// The event feed (R10.2): what happened, in one durable order, a page at a time after a
+    /// position; see [`crate::feed`]. One organization's events (or one invitation's) for its
+    /// users: the audit trail, paged. Any organization's, or every one's, for the application
+    /// itself ([`Actor::Application`], a webhook relay say) and the operator.
+    /// Page size 1 to 1,000.
+    pub async fn events(&self, actor: &Actor, query: &FeedQuery) -> Result<FeedPage, Error> {
+        match (query.org, actor) {
+            (_, Actor::Application | Actor::System | Actor::Operator { .. }) => {}
+            (Some(org), _) => authorize::reader_of(actor, org)?,
+            (None, _) => {
+                return Err(Refusal::Forbidden(
+                    "only the application and the operator read every organization's events".into(),
+                )
+                .into());
+            }
+        }
+        bounds::check_feed_limit(query.limit)?;
+        Ok(self.store.events(query).await?)
+    }
+
+    /// The audit trail of an organization, or of one of its invitations (R10.2), whole; page
+    /// it with [`InvitationService::events`].
     pub async fn audit_trail(
         &self,
         actor: &Actor,

@@ -5,6 +5,7 @@
 use super::{Commit, CommitOutcome, ReminderQuery, StoreError};
 use crate::audit::AuditEvent;
 use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page};
+use crate::feed::{FeedPage, FeedQuery};
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
@@ -156,6 +157,13 @@ pub trait ViewStore: Send + Sync {
         org: OrgId,
         invitation: Option<InvitationId>,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// The events `query` selects after `query.after`, in feed order, at most `query.limit`.
+    /// Every audit event of every commit is in the feed once, at a position that never
+    /// changes; an event is answered only once every event before it in the feed's order is
+    /// committed, so a reader that continues after the last position it saw never skips or
+    /// repeats one, however many writers commit at once.
+    async fn events(&self, query: &FeedQuery) -> Result<FeedPage, StoreError>;
 }
 
 /// Implements [`OutboxStore`] and [`ViewStore`] for a wrapper type by forwarding every call
@@ -197,6 +205,9 @@ macro_rules! forward_outbox_and_views {
             }
             async fn audit_trail(&self, org: $crate::ids::OrgId, invitation: Option<$crate::ids::InvitationId>) -> Result<Vec<$crate::audit::AuditEvent>, $crate::store::StoreError> {
                 let $this = self; $target.audit_trail(org, invitation).await
+            }
+            async fn events(&self, query: &$crate::feed::FeedQuery) -> Result<$crate::feed::FeedPage, $crate::store::StoreError> {
+                let $this = self; $target.events(query).await
             }
         }
     };

@@ -40,6 +40,7 @@
 mod attempts;
 mod commits;
 mod delivery;
+mod feed;
 mod fixtures;
 mod invariants;
 mod links;
@@ -54,6 +55,7 @@ mod views;
 pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
+pub use feed::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use links::*;
@@ -143,6 +145,8 @@ macro_rules! store_conformance_tests {
                 r9_2_lists_sort_by_signup_or_last_invitation_in_both_orders,
                 r9_3_daily_activity_buckets_by_local_day_with_zero_days,
                 r10_2_every_change_is_audited_with_actor_time_and_statuses,
+                r10_2_the_event_feed_holds_every_change_once_in_one_order,
+                r10_2_a_feed_reader_never_skips_or_repeats_under_concurrent_writers,
                 // The truth table: every SQL twin of a core rule, on every combination of facts.
                 r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combination_of_facts,
             ]
