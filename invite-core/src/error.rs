@@ -12,7 +12,22 @@ pub use crate::refusal::Refusal;
 use crate::store::{Conflict, InvariantViolation, StoreError};
 use thiserror::Error;
 
-/// Any failure of a service command.
+/// Any failure of a service command, with the reaction each family calls for.
+///
+/// ```
+/// use invite_core::{Error, Refusal};
+/// fn respond(e: &Error) -> (u16, String) {
+///     match e {
+///         // A broken rule: show it (the code is stable; the message is English).
+///         Error::Refused(r) => (r.http_status(), r.code().to_owned()),
+///         // Concurrent changes kept winning: the client may simply retry.
+///         Error::Conflict(_) => (409, "conflict".into()),
+///         // Infrastructure or a bug: log `e`, answer without its cause.
+///         other => (other.http_status(), other.code().to_owned()),
+///     }
+/// }
+/// assert_eq!(respond(&Refusal::NoSeatsAvailable.into()), (409, "no_seats_available".into()));
+/// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {

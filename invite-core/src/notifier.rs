@@ -232,8 +232,32 @@ impl NotifyError {
     }
 }
 
-/// Delivers messages. Implementations: `invite-lettre` (SMTP), an SMS gateway of the
-/// application's, or [`RecordingNotifier`] for tests and the quickstart.
+/// Delivers messages. Implementations: `invite-lettre` (SMTP), `invite-sms` (SMPP),
+/// [`ChannelRouter`](crate::ChannelRouter) (one per channel), an application's own gateway, or
+/// [`RecordingNotifier`] for tests and the quickstart.
+///
+/// A notifier only delivers: it says whose fault a failure is, and the dispatcher decides
+/// about retries (R7.2).
+///
+/// ```
+/// use invite_core::{Delivered, Notification, Notifier, NotifyError};
+///
+/// /// Hands each message to the application's own gateway.
+/// struct Gateway;
+///
+/// #[async_trait::async_trait]
+/// impl Notifier for Gateway {
+///     async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
+///         let link = n.signup_url.as_ref().map(|u| u.expose()); // never log it
+///         match send_somehow(&n.to, link) {
+///             Ok(id) => Ok(Delivered::one().with_provider_id(id)),
+///             Err(Gateway5xx) => Err(NotifyError::permanent("rejected by the gateway")),
+///         }
+///     }
+/// }
+/// # struct Gateway5xx;
+/// # fn send_somehow(_: &str, _: Option<&str>) -> Result<String, Gateway5xx> { Ok("g-1".into()) }
+/// ```
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// Delivers one message: `Ok` once the transport accepted it, with what the transport

@@ -129,6 +129,20 @@ impl DispatchReport {
 }
 
 /// Delivers the outbox.
+///
+/// ```
+/// use invite_core::*;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = std::sync::Arc::new(MemoryStore::new());
+/// let notifier = std::sync::Arc::new(RecordingNotifier::new());
+/// let config = DispatcherConfig::new("https://app.example.com/signup?token=");
+/// let dispatcher = Dispatcher::new(store.clone(), notifier.clone(), SystemClock, config);
+/// // A worker: one batch, then a short nap when nothing was due or delivery is paused.
+/// let report = dispatcher.dispatch_due().await?;
+/// assert_eq!(report.claimed, 0);
+/// assert!(dispatcher.health().paused_until.is_none());
+/// # Ok::<(), Error>(()) }).unwrap();
+/// ```
 pub struct Dispatcher<S, N, C> {
     store: S,
     notifier: N,

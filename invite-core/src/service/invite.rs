@@ -42,6 +42,23 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// address is an e-mail (contains `@`) or a phone number; the channel follows from it. The
     /// answer has one entry per address, in order: one bad address never blocks the others.
     /// The call itself fails only for what concerns them all (actor, organization, access).
+    ///
+    /// ```
+    /// use invite_core::*;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let service = InvitationService::new(MemoryStore::new(), SystemClock);
+    /// let operator = Actor::Operator { id: "vendor".into() };
+    /// let org = service
+    ///     .create_organization(&operator, "Acme", OrgKind::Standalone, OrgSettings::with_seats(5))
+    ///     .await?;
+    /// let admin = Actor::admin(org.id, "u-1", "Ann Lee");
+    /// let answers = service
+    ///     .invite_many(&admin, org.id, &["bob@example.com", "9051111111"], Access::user(Role::ReadOnly))
+    ///     .await?;
+    /// assert!(answers[0].result.is_ok());
+    /// assert_eq!(answers[1].result.as_ref().unwrap_err().code(), "invalid_contact");
+    /// # Ok::<(), Error>(()) }).unwrap();
+    /// ```
     pub async fn invite_many(
         &self,
         actor: &Actor,

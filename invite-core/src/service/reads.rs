@@ -55,6 +55,23 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
 
     /// One page of a tab, searched and sorted, with keyset paging (R9.2). Page size 1 to 500;
     /// search text within [`crate::bounds`].
+    ///
+    /// ```
+    /// use invite_core::*;
+    /// # async fn table<S: Store, C: Clock>(service: &InvitationService<S, C>, admin: &Actor,
+    /// #     org: OrgId, cursor: Option<&str>) -> Result<(), Error> {
+    /// let query = ListQuery {
+    ///     search: Some("example.com".into()),
+    ///     after: cursor.and_then(Cursor::decode), // the `next` string of the previous page
+    ///     ..ListQuery::tab(Tab::Pending)
+    /// };
+    /// let page = service.list(admin, org, &query).await?;
+    /// for row in &page.rows {
+    ///     println!("{} {} {:?}", row.invitation.address(), row.status, row.actions);
+    /// }
+    /// let next: Option<String> = page.next.map(|c| c.encode());
+    /// # Ok(()) }
+    /// ```
     pub async fn list(&self, actor: &Actor, org: OrgId, query: &ListQuery) -> Result<Page, Error> {
         authorize::reader_of(actor, org)?;
         bounds::check_page_size(query.limit)?;
