@@ -17,10 +17,11 @@
 //! library and baseline alike.
 
 use chrono::{DateTime, Utc};
-use criterion::{Criterion, SamplingMode, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_main};
 use invite_core::{
-    Access, Actor, Dispatcher, DispatcherConfig, InvitationService, ManualClock, OrgId, OrgKind,
-    OrgSettings, RecordingNotifier, Refusal, Role, ServiceConfig, Store,
+    Access, Actor, Channel, Contact, Dispatcher, DispatcherConfig, InvitationService, ManualClock,
+    OrgId, OrgKind, OrgSettings, RecordingNotifier, Refusal, Role, SeatPolicy, ServiceConfig,
+    Store,
 };
 use invite_sqlx::PgStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -534,6 +535,226 @@ fn signups(c: &mut Criterion, rt: &Runtime, pool: &PgPool) {
     group.finish();
 }
 
+// ------------------------------------------------------------------ seats by organization size
+
+/// Recreated at every run, so both organizations start from the same state.
+const SEATS_DATABASE: &str = "invite_bench_seats";
+/// The organization sizes compared (issue 8.5): the seat check must not grow with members.
+const ORG_SIZES: [u32; 2] = [10, 100_000];
+
+/// `$4` active members of organization `$1`, joined at `$2`, without invitations (the
+/// fixture; not timed). Addresses carry `$3` so that no invitation of the benches matches.
+const FIXTURE_MEMBERS: &str = "\
+    INSERT INTO members (id, org_id, email_key, phone, contact, user_ref, access, \
+        invitation_id, joined_at, removed_at, version) \
+    SELECT gen_random_uuid(), $1, k.key, NULL, \
+        jsonb_build_object('email', jsonb_build_object('display', k.key, 'key', k.key), \
+            'phone', NULL), \
+        NULL, '{\"invitation_type\":\"User\",\"scope\":{\"Role\":\"ReadOnly\"}}'::jsonb, NULL, \
+        $2, NULL, 0 \
+    FROM (SELECT 'member' || n || '@' || $3 || '.example.com' AS key \
+          FROM generate_series(1, $4::int) n) k";
+
+/// A fresh, migrated `invite_bench_seats` database; `None` without `DATABASE_URL`.
+fn fresh_pool(rt: &Runtime, name: &str) -> Option<PgPool> {
+    let url = std::env::var("DATABASE_URL").ok()?;
+    rt.block_on(async {
+        let admin = PgConnectOptions::from_str(&url).expect("a valid DATABASE_URL");
+        let mut conn = admin
+            .connect()
+            .await
+            .expect("the server accepts connections");
+        let quoted = format!("\"{name}\"");
+        conn.execute(format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)").as_str())
+            .await
+            .expect("the old bench database is dropped");
+        conn.execute(format!("CREATE DATABASE {quoted}").as_str())
+            .await
+            .expect("the bench database is created");
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(admin.database(name))
+            .await
+            .expect("the bench database accepts connections");
+        PgStore::new(pool.clone())
+            .migrate()
+            .await
+            .expect("the migrations apply");
+        Some(pool)
+    })
+}
+
+/// One organization of the comparison: `members` active members, seats to spare.
+struct SizedOrg {
+    id: OrgId,
+    admin: Actor,
+    members: u32,
+    policy: SeatPolicy,
+}
+
+async fn sized_org(
+    pool: &PgPool,
+    service: &InvitationService<PgStore, Arc<ManualClock>>,
+    members: u32,
+    policy: SeatPolicy,
+) -> SizedOrg {
+    let mut settings = OrgSettings::with_seats(10_000_000);
+    settings.seat_policy = policy;
+    let org = service
+        .create_organization(&operator(), "Sized", OrgKind::Standalone, settings)
+        .await
+        .expect("the organization is created");
+    let tag = Uuid::new_v4().simple().to_string();
+    sqlx::query(FIXTURE_MEMBERS)
+        .bind(org.id.0)
+        .bind(bench_now())
+        .bind(&tag[..12])
+        .bind(members as i32)
+        .execute(pool)
+        .await
+        .expect("the members are inserted");
+    SizedOrg {
+        id: org.id,
+        admin: Actor::admin(org.id, "bench", "Bench Admin"),
+        members,
+        policy,
+    }
+}
+
+fn policy_name(p: SeatPolicy) -> &'static str {
+    match p {
+        SeatPolicy::ClaimOnSignup => "claim_on_signup",
+        SeatPolicy::ReserveOnInvite => "reserve_on_invite",
+    }
+}
+
+/// Invite and signup latency (one command each, sequential) in an organization of 10 members
+/// vs one of 100,000, under both seat policies, in the same run (issue 8.5). Signups are
+/// prepared (invited, delivered) before the timer starts, and the members they add are
+/// removed after it stops, so each organization keeps its size.
+fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
+    let Some(pool) = fresh_pool(rt, SEATS_DATABASE) else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(bench_now()));
+    let service = service(&pool, clock.clone());
+    let orgs: Vec<Arc<SizedOrg>> = rt.block_on(async {
+        let mut orgs = Vec::new();
+        for policy in [SeatPolicy::ClaimOnSignup, SeatPolicy::ReserveOnInvite] {
+            for members in ORG_SIZES {
+                orgs.push(Arc::new(sized_org(&pool, &service, members, policy).await));
+            }
+        }
+        pool.execute("VACUUM ANALYZE").await.expect("vacuum runs");
+        orgs
+    });
+    let notifier = Arc::new(RecordingNotifier::new());
+    let dispatcher = Arc::new(Dispatcher::new(
+        PgStore::new(pool.clone()),
+        notifier.clone(),
+        clock.clone(),
+        DispatcherConfig::new(SIGNUP_URL_BASE),
+    ));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let fresh_address = move || {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        format!("new{n}@example.com")
+    };
+
+    let mut group = c.benchmark_group("pg_seats_by_org_size");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(6));
+    // Signups first: their set-up drains the outbox, which the invites then fill.
+    for org in &orgs {
+        let id = BenchmarkId::new(format!("signup_{}", policy_name(org.policy)), org.members);
+        group.bench_function(id, |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (service, dispatcher, notifier) =
+                    (service.clone(), dispatcher.clone(), notifier.clone());
+                let (org, fresh_address) = (org.clone(), fresh_address.clone());
+                async move {
+                    let addresses: Vec<String> = (0..iters).map(|_| fresh_address()).collect();
+                    let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
+                    let invited = service
+                        .invite_many(&org.admin, org.id, &refs, Access::user(Role::ReadOnly))
+                        .await
+                        .expect("the invites run");
+                    dispatcher
+                        .drain()
+                        .await
+                        .expect("the invitations are delivered");
+                    let ids: Vec<_> = invited
+                        .into_iter()
+                        .map(|o| o.result.expect("invited").id)
+                        .collect();
+                    let delivered = notifier.delivered();
+                    let tokens: Vec<String> = ids
+                        .iter()
+                        .map(|id| {
+                            delivered
+                                .iter()
+                                .rev()
+                                .find(|n| n.invitation == *id)
+                                .and_then(|n| n.signup_url.as_ref())
+                                .expect("a link was delivered")
+                                .expose()
+                                .strip_prefix(SIGNUP_URL_BASE)
+                                .expect("the bench's base")
+                                .to_owned()
+                        })
+                        .collect();
+                    let mut total = Duration::ZERO;
+                    let mut joined = Vec::with_capacity(tokens.len());
+                    for token in &tokens {
+                        let started = Instant::now();
+                        let signup = service.sign_up(token, None).await.expect("a free seat");
+                        total += started.elapsed();
+                        joined.push(signup.member.id);
+                    }
+                    for member in joined {
+                        service
+                            .remove_member(&org.admin, member)
+                            .await
+                            .expect("the member is removed");
+                    }
+                    total
+                }
+            })
+        });
+    }
+    for org in &orgs {
+        let id = BenchmarkId::new(format!("invite_{}", policy_name(org.policy)), org.members);
+        group.bench_function(id, |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (service, org, fresh_address) =
+                    (service.clone(), org.clone(), fresh_address.clone());
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let contact = Contact::parse_email(&fresh_address()).expect("valid");
+                        let started = Instant::now();
+                        let invitation = service
+                            .invite(
+                                &org.admin,
+                                org.id,
+                                contact,
+                                Channel::Email,
+                                Access::user(Role::ReadOnly),
+                            )
+                            .await
+                            .expect("the invite is accepted");
+                        total += started.elapsed();
+                        black_box(invitation);
+                    }
+                    total
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 fn pg_benches(c: &mut Criterion) {
     let rt = runtime();
     let Some(bulk) = bench_pool(&rt, BULK_DATABASE) else {
@@ -545,6 +766,7 @@ fn pg_benches(c: &mut Criterion) {
     };
     dashboard(c, &rt, &pool);
     signups(c, &rt, &pool);
+    seats_by_org_size(c, &rt);
 }
 
 /// `criterion_group!` makes an undocumented `pub fn`; keep it out of the crate's public items.
