@@ -124,7 +124,7 @@ fn service(
 
 /// The hand-written insert of the invitation rows: one statement, one array per column.
 const BASELINE_INSERT_INVITATIONS: &str = "\
-    INSERT INTO invitations (id, org_id, channel, address_key, email_key, contact, access, \
+    INSERT INTO invite.invitations (id, org_id, channel, address_key, email_key, contact, access, \
         sender, created_at, last_invited_at, send_count, awaiting_delivery, link_generation, \
         version) \
     SELECT id, $2, 'email', key, key, \
@@ -135,13 +135,13 @@ const BASELINE_INSERT_INVITATIONS: &str = "\
     FROM UNNEST($1::uuid[], $4::text[]) AS u(id, key)";
 
 const BASELINE_INSERT_MESSAGES: &str = "\
-    INSERT INTO outbox (id, org_id, invitation_id, kind, link_generation, created_at, due_at, \
+    INSERT INTO invite.outbox (id, org_id, invitation_id, kind, link_generation, created_at, due_at, \
         attempts, state) \
     SELECT gen_random_uuid(), $2, id, 'invitation', 1, $3, $3, 0, 'pending' \
     FROM UNNEST($1::uuid[]) AS u(id)";
 
 const BASELINE_INSERT_AUDIT: &str = "\
-    INSERT INTO audit_events (id, org_id, invitation_id, at, kind, action, actor, after_status) \
+    INSERT INTO invite.audit_events (id, org_id, invitation_id, at, kind, action, actor, after_status) \
     SELECT gen_random_uuid(), $2, id, $3, 'Invited', '\"Invited\"'::jsonb, \
         jsonb_build_object('OrgUser', jsonb_build_object('user', 'bench', 'org', $2, \
             'role', 'Admin', 'name', 'Bench')), \
@@ -149,8 +149,8 @@ const BASELINE_INSERT_AUDIT: &str = "\
     FROM UNNEST($1::uuid[]) AS u(id)";
 
 /// Empties the bulk database's tables but the organizations (not timed).
-const BULK_RESET: &str =
-    "TRUNCATE invitations, members, links, outbox, reminder_marks, audit_events";
+const BULK_RESET: &str = "TRUNCATE invite.invitations, invite.members, invite.links, invite.outbox, \
+     invite.reminder_marks, invite.audit_events";
 
 fn bulk_invite(c: &mut Criterion, rt: &Runtime, pool: &PgPool) {
     const N: usize = 10_000;
@@ -260,7 +260,7 @@ async fn reset(pool: &PgPool) {
 /// `invite-sqlx/tests/explain.rs`): 20% queued, 30% pending, 15% expired, 5% failed, 10%
 /// never used, 15% completed, 5% cancelled.
 const FIXTURE_ORGANIZATIONS: &str = "\
-    INSERT INTO organizations (id, name, kind, msp_id, seat_limit, seat_policy, \
+    INSERT INTO invite.organizations (id, name, kind, msp_id, seat_limit, seat_policy, \
         reminders_enabled, settings, version) \
     SELECT md5('org' || n)::uuid, 'Org ' || n, 'standalone', NULL, 1000000, \
         'claim_on_signup', false, $1::jsonb, 0 \
@@ -268,7 +268,7 @@ const FIXTURE_ORGANIZATIONS: &str = "\
     ON CONFLICT DO NOTHING";
 
 const FIXTURE_INVITATIONS: &str = "\
-    INSERT INTO invitations (id, org_id, channel, address_key, email_key, contact, access, \
+    INSERT INTO invite.invitations (id, org_id, channel, address_key, email_key, contact, access, \
         sender, created_at, last_invited_at, send_count, last_sent_at, expires_at, \
         awaiting_delivery, link_generation, failure, signed_up_at, completed_at, completed_by, \
         closed_at, close_reason, version) \
@@ -308,7 +308,7 @@ const BASELINE_DASHBOARD: &str = "\
             WHEN expires_at <= $2 THEN 'expired' \
             ELSE 'pending' END AS status, \
         channel, count(*) \
-    FROM invitations WHERE org_id = $1 AND closed_at IS NULL \
+    FROM invite.invitations WHERE org_id = $1 AND closed_at IS NULL \
     GROUP BY 1, 2";
 
 async fn million_row_fixture(pool: &PgPool) -> OrgId {
@@ -317,7 +317,7 @@ async fn million_row_fixture(pool: &PgPool) -> OrgId {
         .await
         .expect("a constant");
     let filled: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM invitations WHERE id = md5('inv1000000')::uuid)",
+        "SELECT EXISTS (SELECT 1 FROM invite.invitations WHERE id = md5('inv1000000')::uuid)",
     )
     .fetch_one(pool)
     .await
@@ -545,7 +545,7 @@ const ORG_SIZES: [u32; 2] = [10, 100_000];
 /// `$4` active members of organization `$1`, joined at `$2`, without invitations (the
 /// fixture; not timed). Addresses carry `$3` so that no invitation of the benches matches.
 const FIXTURE_MEMBERS: &str = "\
-    INSERT INTO members (id, org_id, email_key, phone, contact, user_ref, access, \
+    INSERT INTO invite.members (id, org_id, email_key, phone, contact, user_ref, access, \
         invitation_id, joined_at, removed_at, version) \
     SELECT gen_random_uuid(), $1, k.key, NULL, \
         jsonb_build_object('email', jsonb_build_object('display', k.key, 'key', k.key), \

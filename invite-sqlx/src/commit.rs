@@ -14,7 +14,7 @@ use crate::codec::{
     self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
     seat_policy_name, status_name, to_json, to_json_text,
 };
-use crate::sql;
+use crate::sql::{ROLLBACK_TO_INVITATIONS, SAVEPOINT_INVITATIONS, Statements};
 use chrono::{DateTime, NaiveDate, Utc};
 use invite_core::audit::AuditEvent;
 use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
@@ -69,19 +69,23 @@ pub(crate) fn db_error(e: sqlx::Error, commit: &Commit) -> StoreError {
 
 /// Runs `commit` on `tx`, an open transaction; the caller commits it on `Ok` and rolls it
 /// back otherwise.
-pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOutcome, StoreError> {
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<CommitOutcome, StoreError> {
     precheck(c)?;
 
     // Seats first, before anything changes, under the organization's lock.
     let seats = match c.seat_check {
         Some(_) => {
-            let locked = sqlx::query(sql::LOCK_ORGANIZATION)
+            let locked = sqlx::query(&sql.LOCK_ORGANIZATION)
                 .bind(c.org.0)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
             match locked {
-                Some(_) => Some(count_seats(tx, c).await?),
+                Some(_) => Some(count_seats(tx, sql, c).await?),
                 None => None,
             }
         }
@@ -89,11 +93,11 @@ pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOut
     };
 
     if let Some(w) = &c.organization {
-        write_organization(tx, w).await?;
+        write_organization(tx, sql, w).await?;
     }
-    write_invitations(tx, c).await?;
-    write_members(tx, c).await?;
-    write_links(tx, c).await?;
+    write_invitations(tx, sql, c).await?;
+    write_members(tx, sql, c).await?;
+    write_links(tx, sql, c).await?;
 
     if let Some(check) = c.seat_check {
         let Some(seats) = seats else {
@@ -110,10 +114,10 @@ pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOut
             .map_err(StoreError::Conflict)?;
     }
 
-    finish_messages(tx, c).await?;
-    let (outcome, reminded) = write_reminder_marks(tx, c).await?;
-    write_messages(tx, c, &reminded).await?;
-    write_audit(tx, c, &reminded).await?;
+    finish_messages(tx, sql, c).await?;
+    let (outcome, reminded) = write_reminder_marks(tx, sql, c).await?;
+    write_messages(tx, sql, c, &reminded).await?;
+    write_audit(tx, sql, c, &reminded).await?;
     Ok(outcome)
 }
 
@@ -142,8 +146,12 @@ fn precheck(c: &Commit) -> Result<(), StoreError> {
 }
 
 /// Seats, and active members alone, before the commit applies.
-async fn count_seats(tx: &mut PgConnection, c: &Commit) -> Result<(Seats, u32), StoreError> {
-    let row = sqlx::query(sql::SEATS)
+async fn count_seats(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(Seats, u32), StoreError> {
+    let row = sqlx::query(&sql.SEATS)
         .bind(c.org.0)
         .bind(c.now)
         .fetch_one(&mut *tx)
@@ -163,13 +171,14 @@ pub(crate) fn seats_from_row(row: &sqlx::postgres::PgRow) -> Result<Seats, Store
 
 async fn write_organization(
     tx: &mut PgConnection,
+    sql: &Statements,
     w: &Write<Organization>,
 ) -> Result<(), StoreError> {
     let o = w.record();
     let (kind, msp) = org_kind(o.kind);
     let statement = match w {
-        Write::Insert(_) => sql::INSERT_ORGANIZATION,
-        Write::Update(_) => sql::UPDATE_ORGANIZATION,
+        Write::Insert(_) => &sql.INSERT_ORGANIZATION,
+        Write::Update(_) => &sql.UPDATE_ORGANIZATION,
     };
     let mut q = sqlx::query(statement)
         .bind(o.id.0)
@@ -187,7 +196,7 @@ async fn write_organization(
     if done.rows_affected() == 1 {
         return Ok(());
     }
-    let exists: bool = sqlx::query_scalar(sql::ORGANIZATION_EXISTS)
+    let exists: bool = sqlx::query_scalar(&sql.ORGANIZATION_EXISTS)
         .bind(o.id.0)
         .fetch_one(&mut *tx)
         .await
@@ -199,7 +208,7 @@ async fn write_organization(
     }
 }
 
-/// One array per invitation column, in `sql::invitation_batch!` order.
+/// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
 #[derive(Default)]
 struct InvitationArrays {
     id: Vec<Uuid>,
@@ -278,7 +287,7 @@ impl InvitationArrays {
         Ok(())
     }
 
-    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         sqlx::query(statement)
             .bind(self.id)
             .bind(self.org)
@@ -344,7 +353,7 @@ async fn returned_ids<'q>(
 async fn check_updated(
     tx: &mut PgConnection,
     entity: &'static str,
-    existing_statement: &'static str,
+    existing_statement: &str,
     ids: &[Uuid],
     done: &[Uuid],
     mut order: impl Iterator<Item = Uuid>,
@@ -364,7 +373,7 @@ async fn check_updated(
 
 async fn existing(
     tx: &mut PgConnection,
-    statement: &'static str,
+    statement: &str,
     ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, StoreError> {
     let rows: Vec<Uuid> = sqlx::query_scalar(statement)
@@ -380,7 +389,11 @@ async fn existing(
 /// index. Inserts are one plain `INSERT` in a savepoint: a unique violation (by constraint
 /// name) rolls back to it and [`explain_insert_conflict`] says which rule broke: an existing
 /// id is a version conflict, a taken address an open invitation to it (R2.7).
-async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_invitations(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     let mut updates: Vec<&Invitation> = Vec::new();
     let mut inserts: Vec<&Invitation> = Vec::new();
     for w in &c.invitations {
@@ -398,12 +411,12 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
         for i in &updates {
             arrays.push(i)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::UPDATE_INVITATIONS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.UPDATE_INVITATIONS), c).await?;
         let order = c.invitations.iter().map(|w| w.record().id.0);
         check_updated(
             tx,
             "invitation",
-            sql::EXISTING_INVITATIONS,
+            &sql.EXISTING_INVITATIONS,
             &ids,
             &done,
             order,
@@ -416,18 +429,18 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
             arrays.push(i)?;
         }
         // A savepoint, so that after a unique violation the transaction can still ask why.
-        sqlx::query(sql::SAVEPOINT_INVITATIONS)
+        sqlx::query(SAVEPOINT_INVITATIONS)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        match arrays.bind(sql::INSERT_INVITATIONS).execute(&mut *tx).await {
+        match arrays.bind(&sql.INSERT_INVITATIONS).execute(&mut *tx).await {
             Ok(_) => {}
             Err(e) if is_unique_violation_of(&e, &["invitations_pkey", OPEN_ADDRESS]) => {
-                sqlx::query(sql::ROLLBACK_TO_INVITATIONS)
+                sqlx::query(ROLLBACK_TO_INVITATIONS)
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                return Err(explain_insert_conflict(tx, &inserts).await);
+                return Err(explain_insert_conflict(tx, sql, &inserts).await);
             }
             Err(e) => return Err(db_error(e, c)),
         }
@@ -447,12 +460,16 @@ fn is_unique_violation_of(e: &sqlx::Error, constraints: &[&str]) -> bool {
 /// Which insert broke which rule, in MemoryStore's order: an id that exists is a version
 /// conflict; then an address an open invitation holds (another one, or an earlier insert of
 /// this commit) is `OpenInvitationExists`.
-async fn explain_insert_conflict(tx: &mut PgConnection, inserts: &[&Invitation]) -> StoreError {
+async fn explain_insert_conflict(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    inserts: &[&Invitation],
+) -> StoreError {
     let ids: Vec<Uuid> = inserts.iter().map(|i| i.id.0).collect();
     let open: Vec<&&Invitation> = inserts.iter().filter(|i| i.is_open()).collect();
     let orgs: Vec<Uuid> = open.iter().map(|i| i.org.0).collect();
     let keys: Vec<String> = open.iter().map(|i| i.address_key()).collect();
-    let rows = match sqlx::query(sql::INVITATION_INSERT_CONFLICTS)
+    let rows = match sqlx::query(&sql.INVITATION_INSERT_CONFLICTS)
         .bind(&ids)
         .bind(&orgs)
         .bind(&keys)
@@ -528,7 +545,7 @@ impl MemberArrays {
         Ok(())
     }
 
-    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         sqlx::query(statement)
             .bind(self.id)
             .bind(self.org)
@@ -546,7 +563,11 @@ impl MemberArrays {
 
 /// Members as invitations: updates (removals) first, then inserts that skip a taken
 /// contact. Every refusal is a version conflict on the member, as in MemoryStore.
-async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_members(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     let mut updates: Vec<&Member> = Vec::new();
     let mut inserts: Vec<&Member> = Vec::new();
     for w in &c.members {
@@ -568,9 +589,9 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &updates {
             arrays.push(m)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::UPDATE_MEMBERS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.UPDATE_MEMBERS), c).await?;
         let order = c.members.iter().map(|w| w.record().id.0);
-        check_updated(tx, "member", sql::EXISTING_MEMBERS, &ids, &done, order).await?;
+        check_updated(tx, "member", &sql.EXISTING_MEMBERS, &ids, &done, order).await?;
     }
     if !inserts.is_empty() {
         let ids: Vec<Uuid> = inserts.iter().map(|m| m.id.0).collect();
@@ -578,7 +599,7 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &inserts {
             arrays.push(m)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::INSERT_MEMBERS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.INSERT_MEMBERS), c).await?;
         if let Some(id) = absent(&ids, &done).first() {
             return refuse(Conflict::Version {
                 entity: "member",
@@ -589,7 +610,11 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
     Ok(())
 }
 
-async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_links(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     if c.links.is_empty() {
         return Ok(());
     }
@@ -603,7 +628,7 @@ async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError
         generation.push(int(l.generation)?);
         issued_at.push(l.issued_at);
     }
-    let inserted = sqlx::query(sql::INSERT_LINKS)
+    let inserted = sqlx::query(&sql.INSERT_LINKS)
         .bind(hash)
         .bind(invitation)
         .bind(generation)
@@ -618,7 +643,11 @@ async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError
 }
 
 /// Finishes claimed messages, each only under the lease it was claimed with (R7.3).
-async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn finish_messages(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     if c.outbox_updates.is_empty() {
         return Ok(());
     }
@@ -651,7 +680,7 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
     }
     let done = returned_ids(
         tx,
-        sqlx::query(sql::FINISH_MESSAGES)
+        sqlx::query(&sql.FINISH_MESSAGES)
             .bind(&id)
             .bind(outcome)
             .bind(at)
@@ -673,6 +702,7 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
 /// are then written.
 async fn write_reminder_marks(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
 ) -> Result<(CommitOutcome, Vec<usize>), StoreError> {
     let mut outcome = CommitOutcome::default();
@@ -681,7 +711,7 @@ async fn write_reminder_marks(
     }
     let invitation: Vec<Uuid> = c.reminders.iter().map(|r| r.invitation.0).collect();
     let day: Vec<NaiveDate> = c.reminders.iter().map(|r| r.day).collect();
-    let rows = sqlx::query(sql::INSERT_REMINDER_MARKS)
+    let rows = sqlx::query(&sql.INSERT_REMINDER_MARKS)
         .bind(invitation)
         .bind(day)
         .fetch_all(&mut *tx)
@@ -747,6 +777,7 @@ impl MessageArrays {
 /// The commit's messages and those of its newly inserted reminder marks, in one statement.
 async fn write_messages(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
     reminded: &[usize],
 ) -> Result<(), StoreError> {
@@ -763,7 +794,7 @@ async fn write_messages(
     let wanted = a.id.clone();
     let done = returned_ids(
         tx,
-        sqlx::query(sql::INSERT_MESSAGES)
+        sqlx::query(&sql.INSERT_MESSAGES)
             .bind(a.id)
             .bind(a.org)
             .bind(a.invitation)
@@ -794,6 +825,7 @@ async fn write_messages(
 /// The audit events of the inserted reminder marks, then the commit's own, in order.
 async fn write_audit(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
     reminded: &[usize],
 ) -> Result<(), StoreError> {
@@ -827,7 +859,7 @@ async fn write_audit(
         before.push(e.before.map(status_name));
         after.push(e.after.map(status_name));
     }
-    sqlx::query(sql::INSERT_AUDIT)
+    sqlx::query(&sql.INSERT_AUDIT)
         .bind(id)
         .bind(org)
         .bind(invitation)

@@ -40,7 +40,11 @@
 
 mod codec;
 mod commit;
+mod migrate;
+mod schema;
 mod sql;
+
+pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -56,29 +60,58 @@ use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
     Invitation, InvitationId, Member, MemberId, MessageId, OrgId, Organization, Seats, UserRef,
 };
+use sql::Statements;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row as _};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock};
 
-/// The schema's migrations, embedded at compile time from `migrations/`. Apply them with
-/// [`PgStore::migrate`], or run them with your own migration set-up; `#[sqlx::test]` takes
-/// it as `migrator = "invite_sqlx::MIGRATOR"`.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
-
-/// Every statement the store runs, by name: for tools and tests that check them against a
-/// database (prepare, `EXPLAIN`).
-pub const STATEMENTS: &[(&str, &str)] = sql::ALL;
-
-/// The PostgreSQL [`Store`]. Cheap to clone: it holds a connection pool.
+/// The PostgreSQL [`Store`]. Cheap to clone: it holds a connection pool and its statements.
+///
+/// Every table, index and function lives in one schema of the database, `invite` unless
+/// [`PgStore::with_schema`] names another, with its own migrations bookkeeping there, so the
+/// store shares a database with the application's own tables and sqlx migrations.
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    schema: SchemaName,
+    sql: Arc<Statements>,
 }
 
+/// The statements of the default schema, rendered once per process.
+static DEFAULT_STATEMENTS: LazyLock<Arc<Statements>> =
+    LazyLock::new(|| Arc::new(Statements::render(&SchemaName::default())));
+
 impl PgStore {
-    /// A store on `pool`. The schema must have been migrated ([`PgStore::migrate`]).
+    /// A store on `pool`, in the schema `invite`. Migrate it once per database
+    /// ([`PgStore::migrate`]) before use.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            schema: SchemaName::default(),
+            sql: DEFAULT_STATEMENTS.clone(),
+        }
+    }
+
+    /// A store on `pool` in `schema` instead of `invite`: two stores in two schemas of one
+    /// database share nothing. The name is checked here ([`SchemaName::new`]), and every
+    /// statement is rendered with it now, once: reads and commits then cost exactly the
+    /// round trips they cost in the default schema.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+    /// let store = invite_sqlx::PgStore::with_schema(pool, "tenant_invites")?;
+    /// store.migrate().await?; // creates the schema, then its tables
+    /// # Ok(()) }
+    /// ```
+    pub fn with_schema(pool: PgPool, schema: &str) -> Result<Self, InvalidSchemaName> {
+        let schema = SchemaName::new(schema)?;
+        let sql = match schema == SchemaName::default() {
+            true => DEFAULT_STATEMENTS.clone(),
+            false => Arc::new(Statements::render(&schema)),
+        };
+        Ok(Self { pool, schema, sql })
     }
 
     /// The pool.
@@ -86,10 +119,31 @@ impl PgStore {
         &self.pool
     }
 
-    /// Applies the embedded migrations that have not been applied yet. Safe to call from
-    /// several instances at start-up: sqlx serializes migrations with an advisory lock.
+    /// The schema holding the store's tables.
+    pub fn schema(&self) -> &SchemaName {
+        &self.schema
+    }
+
+    /// Every statement the store runs, by name, as rendered for its schema: for tools and
+    /// tests that check them against a database (prepare, `EXPLAIN`).
+    pub fn statements(&self) -> Vec<(&'static str, &str)> {
+        self.sql.all()
+    }
+
+    /// Creates the schema if needed and applies the embedded migrations it lacks, recording
+    /// them in the schema's own `_sqlx_migrations`, never in the application's. Idempotent,
+    /// and safe to call from several instances at start-up (advisory locks serialize them).
+    /// The application's own sqlx migrations may run before or after, on the same database.
+    ///
+    /// A database migrated by invite-sqlx before it had a schema of its own (tables in
+    /// `public`, the version in `public._sqlx_migrations`) is adopted: the tables and
+    /// functions move into the schema with their data, and the store's version rows move
+    /// out of `public._sqlx_migrations`.
+    ///
+    /// In tests, `#[sqlx::test(migrations = false)]` gives each test its own database; call
+    /// this on the pool it hands over.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        migrate::run(&self.pool, &self.schema).await
     }
 
     async fn invitations(
@@ -130,7 +184,7 @@ pub fn aborted_is_conflict(e: StoreError) -> StoreError {
 impl Store for PgStore {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        match commit::apply(&mut tx, &commit).await {
+        match commit::apply(&mut tx, &self.sql, &commit).await {
             Ok(outcome) => {
                 tx.commit()
                     .await
@@ -147,7 +201,7 @@ impl Store for PgStore {
     }
 
     async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        let row = sqlx::query(sql::ORGANIZATION)
+        let row = sqlx::query(&self.sql.ORGANIZATION)
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await
@@ -161,8 +215,8 @@ impl Store for PgStore {
         limit: u32,
     ) -> Result<Vec<Organization>, StoreError> {
         let q = match after {
-            None => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_FIRST).bind(limit_of(limit)),
-            Some(after) => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_AFTER)
+            None => sqlx::query(&self.sql.ORGANIZATIONS_WITH_REMINDERS_FIRST).bind(limit_of(limit)),
+            Some(after) => sqlx::query(&self.sql.ORGANIZATIONS_WITH_REMINDERS_AFTER)
                 .bind(after.0)
                 .bind(limit_of(limit)),
         };
@@ -171,7 +225,7 @@ impl Store for PgStore {
     }
 
     async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        let row = sqlx::query(sql::INVITATION)
+        let row = sqlx::query(&self.sql.INVITATION)
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await
@@ -187,7 +241,7 @@ impl Store for PgStore {
         if address_keys.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sql::OPEN_INVITATIONS)
+        let rows = sqlx::query(&self.sql.OPEN_INVITATIONS)
             .bind(org.0)
             .bind(address_keys)
             .fetch_all(&self.pool)
@@ -217,7 +271,7 @@ impl Store for PgStore {
         }
         let refs: Vec<&str> = users.iter().map(UserRef::as_str).collect();
         self.invitations(
-            sqlx::query(sql::INVITATIONS_FOR_USERS)
+            sqlx::query(&self.sql.INVITATIONS_FOR_USERS)
                 .bind(org.0)
                 .bind(refs),
         )
@@ -225,7 +279,7 @@ impl Store for PgStore {
     }
 
     async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        let row = sqlx::query(sql::LINK)
+        let row = sqlx::query(&self.sql.LINK)
             .bind(hash.0)
             .fetch_optional(&self.pool)
             .await
@@ -234,7 +288,7 @@ impl Store for PgStore {
     }
 
     async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        let row = sqlx::query(sql::MEMBER)
+        let row = sqlx::query(&self.sql.MEMBER)
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await
@@ -250,7 +304,7 @@ impl Store for PgStore {
         if contact_keys.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sql::ACTIVE_MEMBERS)
+        let rows = sqlx::query(&self.sql.ACTIVE_MEMBERS)
             .bind(org.0)
             .bind(contact_keys)
             .fetch_all(&self.pool)
@@ -276,7 +330,7 @@ impl Store for PgStore {
     }
 
     async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        let row = sqlx::query(sql::SEATS)
+        let row = sqlx::query(&self.sql.SEATS)
             .bind(org.0)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -297,7 +351,7 @@ impl Store for PgStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sql::CLAIM_DUE)
+        let rows = sqlx::query(&self.sql.CLAIM_DUE)
             .bind(now)
             .bind(now + lease)
             .bind(limit_of(limit))
@@ -319,7 +373,7 @@ impl Store for PgStore {
     }
 
     async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
-        let row = sqlx::query(sql::MESSAGE)
+        let row = sqlx::query(&self.sql.MESSAGE)
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await
@@ -332,8 +386,8 @@ impl Store for PgStore {
         query: &ReminderQuery,
     ) -> Result<Vec<Invitation>, StoreError> {
         let statement = match query.after {
-            None => sql::REMINDER_CANDIDATES_FIRST,
-            Some(_) => sql::REMINDER_CANDIDATES_AFTER,
+            None => &self.sql.REMINDER_CANDIDATES_FIRST,
+            Some(_) => &self.sql.REMINDER_CANDIDATES_AFTER,
         };
         let q = sqlx::query(statement)
             .bind(query.org.0)
@@ -353,7 +407,7 @@ impl Store for PgStore {
         org: OrgId,
         now: DateTime<Utc>,
     ) -> Result<Option<Dashboard>, StoreError> {
-        let row = sqlx::query(sql::DASHBOARD)
+        let row = sqlx::query(&self.sql.DASHBOARD)
             .bind(org.0)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -393,14 +447,28 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let statement = match (query.sort, query.order, query.after.is_some()) {
-            (SortKey::LastInvited, SortOrder::NewestFirst, false) => sql::LIST_INVITED_DESC_FIRST,
-            (SortKey::LastInvited, SortOrder::NewestFirst, true) => sql::LIST_INVITED_DESC_AFTER,
-            (SortKey::LastInvited, SortOrder::OldestFirst, false) => sql::LIST_INVITED_ASC_FIRST,
-            (SortKey::LastInvited, SortOrder::OldestFirst, true) => sql::LIST_INVITED_ASC_AFTER,
-            (SortKey::SignedUp, SortOrder::NewestFirst, false) => sql::LIST_SIGNED_UP_DESC_FIRST,
-            (SortKey::SignedUp, SortOrder::NewestFirst, true) => sql::LIST_SIGNED_UP_DESC_AFTER,
-            (SortKey::SignedUp, SortOrder::OldestFirst, false) => sql::LIST_SIGNED_UP_ASC_FIRST,
-            (SortKey::SignedUp, SortOrder::OldestFirst, true) => sql::LIST_SIGNED_UP_ASC_AFTER,
+            (SortKey::LastInvited, SortOrder::NewestFirst, false) => {
+                &self.sql.LIST_INVITED_DESC_FIRST
+            }
+            (SortKey::LastInvited, SortOrder::NewestFirst, true) => {
+                &self.sql.LIST_INVITED_DESC_AFTER
+            }
+            (SortKey::LastInvited, SortOrder::OldestFirst, false) => {
+                &self.sql.LIST_INVITED_ASC_FIRST
+            }
+            (SortKey::LastInvited, SortOrder::OldestFirst, true) => {
+                &self.sql.LIST_INVITED_ASC_AFTER
+            }
+            (SortKey::SignedUp, SortOrder::NewestFirst, false) => {
+                &self.sql.LIST_SIGNED_UP_DESC_FIRST
+            }
+            (SortKey::SignedUp, SortOrder::NewestFirst, true) => {
+                &self.sql.LIST_SIGNED_UP_DESC_AFTER
+            }
+            (SortKey::SignedUp, SortOrder::OldestFirst, false) => {
+                &self.sql.LIST_SIGNED_UP_ASC_FIRST
+            }
+            (SortKey::SignedUp, SortOrder::OldestFirst, true) => &self.sql.LIST_SIGNED_UP_ASC_AFTER,
         };
         // The search as ListQuery::matches_search reads it: trimmed, lower-cased, and none
         // when empty.
@@ -449,7 +517,7 @@ impl Store for PgStore {
         // (offsets stay within a day); the local date decides inside it.
         let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::days(2);
         let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::days(3);
-        let rows = sqlx::query(sql::DAILY_ACTIVITY)
+        let rows = sqlx::query(&self.sql.DAILY_ACTIVITY)
             .bind(org.0)
             .bind(from)
             .bind(to)
@@ -477,8 +545,8 @@ impl Store for PgStore {
         invitation: Option<InvitationId>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let q = match invitation {
-            None => sqlx::query(sql::AUDIT_OF_ORG).bind(org.0),
-            Some(inv) => sqlx::query(sql::AUDIT_OF_INVITATION)
+            None => sqlx::query(&self.sql.AUDIT_OF_ORG).bind(org.0),
+            Some(inv) => sqlx::query(&self.sql.AUDIT_OF_INVITATION)
                 .bind(org.0)
                 .bind(inv.0),
         };
