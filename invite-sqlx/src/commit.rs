@@ -6,9 +6,14 @@
 //! message ids. Any conflict rolls the transaction back: nothing is written.
 //!
 //! Seats are counted before anything is written, under a `FOR NO KEY UPDATE` lock on the
-//! organization's row taken first, in a statement of its own: under READ COMMITTED a later
-//! statement sees everything the previous lock holder committed, so two signups racing for
-//! the last seat count one after the other (R3.4).
+//! organization's row taken first (R3.4). The active members are a counter on that row,
+//! kept by triggers on `members` in the same transaction as every member write, so the
+//! locking statement itself returns them, current as the previous lock holder committed
+//! them, whatever the organization's size (issue 8.5). Live reservations under
+//! `ReserveOnInvite` depend on the time, so they are counted, in the next statement (which
+//! sees everything the previous holder committed), from an index holding only the
+//! invitations that can reserve. Two signups racing for the last seat count one after the
+//! other.
 
 use crate::codec::{
     self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
@@ -76,21 +81,9 @@ pub(crate) async fn apply(
 ) -> Result<CommitOutcome, StoreError> {
     precheck(c)?;
 
-    // Seats first, before anything changes, under the organization's lock.
-    let seats = match c.seat_check {
-        Some(_) => {
-            let locked = sqlx::query(&sql.LOCK_ORGANIZATION)
-                .bind(c.org.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-            match locked {
-                Some(_) => Some(count_seats(tx, sql, c).await?),
-                None => None,
-            }
-        }
-        None => None,
-    };
+    // The organization's row first, before anything changes: the seat lock, with the counts
+    // as they are before this commit.
+    let seats = lock_seats(tx, sql, c).await?;
 
     if let Some(w) = &c.organization {
         write_organization(tx, sql, w).await?;
@@ -106,11 +99,9 @@ pub(crate) async fn apply(
                 id: c.org.to_string(),
             });
         };
-        let (seats, members) = seats;
         // The core's verdict (R3.3 to R3.6), on the counts taken under the lock.
-        let reserved = seats.used.saturating_sub(members);
         check
-            .verdict(seats.limit, members, reserved)
+            .verdict(seats.limit, seats.members, seats.reserved)
             .map_err(StoreError::Conflict)?;
     }
 
@@ -145,20 +136,58 @@ fn precheck(c: &Commit) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Seats, and active members alone, before the commit applies.
-async fn count_seats(
+/// The seat counts of an organization under its lock, before the commit applies.
+struct LockedSeats {
+    limit: u32,
+    members: u32,
+    /// Live reservations under `ReserveOnInvite`, 0 under `ClaimOnSignup`.
+    reserved: u32,
+}
+
+/// Takes the organization's seat lock if the commit needs seats or adds or removes members,
+/// and answers the counts (`None` if the organization does not exist, or no lock was
+/// needed). One statement under `ClaimOnSignup` (the lock returns the member counter), two
+/// under `ReserveOnInvite` (the live reservations, counted after the lock).
+///
+/// Member writes take the lock even without a seat check because the member triggers
+/// update the organization's counter: taking it first, like every seat-checked commit does,
+/// keeps one lock order (organization, then invitations and members), so a removal cannot
+/// deadlock against a signup waiting on the removed member's contact.
+async fn lock_seats(
     tx: &mut PgConnection,
     sql: &Statements,
     c: &Commit,
-) -> Result<(Seats, u32), StoreError> {
-    let row = sqlx::query(&sql.SEATS)
+) -> Result<Option<LockedSeats>, StoreError> {
+    if c.seat_check.is_none() && c.members.is_empty() {
+        return Ok(None);
+    }
+    let Some(row) = sqlx::query(&sql.LOCK_SEATS)
         .bind(c.org.0)
-        .bind(c.now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(backend)?;
-    let members = u32::try_from(codec::count(&row, "members")?).unwrap_or(u32::MAX);
-    Ok((seats_from_row(&row)?, members))
+        .map_err(backend)?
+    else {
+        return Ok(None);
+    };
+    let members = u32::try_from(codec::count(&row, "active_members")?).unwrap_or(u32::MAX);
+    let reserve = codec::is_reserve_on_invite(&codec::text(&row, "seat_policy")?);
+    let reserved = match (c.seat_check, reserve) {
+        (Some(_), true) => {
+            let n: i64 = sqlx::query_scalar(&sql.RESERVED_SEATS)
+                .bind(c.org.0)
+                .bind(c.now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            u32::try_from(n).unwrap_or(u32::MAX)
+        }
+        _ => 0,
+    };
+    Ok(Some(LockedSeats {
+        limit: codec::limit(&row, "seat_limit")?,
+        members,
+        reserved,
+    }))
 }
 
 pub(crate) fn seats_from_row(row: &sqlx::postgres::PgRow) -> Result<Seats, StoreError> {

@@ -36,7 +36,9 @@ const LOCK: &str = "SELECT pg_advisory_lock(hashtext('invite_sqlx.migrate.' || $
 const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('invite_sqlx.migrate.' || $1))";
 
 const CREATE_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS {schema}";
-const SET_SEARCH_PATH: &str = "SET search_path TO {schema}";
+/// The schema alone (then `pg_temp`, last, so no temporary table can stand in for one of the
+/// store's): where unqualified names resolve and new objects go.
+const SET_SEARCH_PATH: &str = "SET search_path TO {schema}, pg_temp";
 
 /// Whether the database has invite-sqlx's tables in `public`, migrated by an earlier
 /// version, and the schema has none yet.

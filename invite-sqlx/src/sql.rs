@@ -116,28 +116,70 @@ pub(crate) const ACTIVE_MEMBERS: &str = concat!(
        AND (m.email_key = ANY($2) OR m.phone = ANY($2))"
 );
 
-/// Seats of `$1` at `$2` (R3.1, R3.5): the limit, the policy, active members and live
-/// invitations. Live is the rule of `Invitation::reserves_seat_at`: open, not failed, and
-/// awaiting delivery or not yet expired.
-pub(crate) const SEATS: &str = "\
-    SELECT o.seat_limit, o.seat_policy, \
-        (SELECT count(*) FROM {schema}.members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members, \
-        CASE WHEN o.seat_policy = 'reserve_on_invite' THEN \
-            (SELECT count(*) FROM {schema}.invitations i \
-             WHERE i.org_id = o.id AND i.closed_at IS NULL AND i.signed_up_at IS NULL \
-               AND NOT i.failed \
-               AND (i.awaiting_delivery OR i.expires_at IS NULL OR i.expires_at > $2)) \
-        ELSE 0 END AS reserved \
-    FROM {schema}.organizations o WHERE o.id = $1";
+/// The invitations that may hold a seat under `ReserveOnInvite`: open (neither closed nor
+/// signed up) and not failed. The predicate of the partial index `invitations_reserving`.
+macro_rules! reserving {
+    () => {
+        "i.closed_at IS NULL AND i.signed_up_at IS NULL AND NOT i.failed"
+    };
+}
 
-/// The seat lock (R3.4): every commit that needs seats takes it before counting them, so
-/// concurrent claims on one organization's seats run one after the other. `FOR NO KEY
-/// UPDATE` rather than `FOR UPDATE`: it excludes every other seat lock (and organization
-/// update) just the same, but not the `KEY SHARE` locks foreign-key checks take, so a commit
-/// that holds an invitation's row and inserts an audit event referencing the organization
-/// never deadlocks against a seat-checked commit waiting for that invitation.
-pub(crate) const LOCK_ORGANIZATION: &str =
-    "SELECT id FROM {schema}.organizations WHERE id = $1 FOR NO KEY UPDATE";
+/// Until when such an invitation holds its seat: for ever while awaiting delivery (Queued)
+/// or without an expiry, otherwise until it expires. So at instant `t` it holds one exactly
+/// when `t < reserved_until`, which is `Invitation::reserves_seat_at(t)` (status Queued or
+/// Pending at `t`) for the invitations `reserving!` selects. The key expression of
+/// `invitations_reserving`, written exactly as there so the planner matches it.
+macro_rules! reserved_until {
+    () => {
+        "(CASE WHEN i.awaiting_delivery OR i.expires_at IS NULL THEN 'infinity'::timestamptz \
+         ELSE i.expires_at END)"
+    };
+}
+
+/// Live reservations of organization `$1` at `$2` (R3.5): one range scan of
+/// `invitations_reserving`, which reads the invitations holding a seat now and no others
+/// (not the expired, failed, closed or signed-up ones, however many there are).
+macro_rules! reserved_count {
+    () => {
+        concat!(
+            "SELECT count(*) FROM {schema}.invitations i WHERE i.org_id = $1 AND ",
+            reserving!(),
+            " AND ",
+            reserved_until!(),
+            " > $2"
+        )
+    };
+}
+
+/// Seats of `$1` at `$2` (R3.1, R3.5), outside a commit: the limit, the policy, the active
+/// members (the counter the member triggers keep, see the `seat_counter` migration) and,
+/// under `ReserveOnInvite`, the live reservations.
+pub(crate) const SEATS: &str = concat!(
+    "SELECT o.seat_limit, o.seat_policy, o.active_members AS members, \
+        CASE WHEN o.seat_policy = 'reserve_on_invite' THEN (",
+    reserved_count!(),
+    ") ELSE 0 END AS reserved \
+     FROM {schema}.organizations o WHERE o.id = $1"
+);
+
+/// The seat lock (R3.4), with the counts it protects: every commit that needs seats (or
+/// adds or removes members) takes it first, so concurrent claims on one organization's
+/// seats run one after the other. Under READ COMMITTED a `SELECT ... FOR NO KEY UPDATE`
+/// that waited for the previous holder returns the row as that holder committed it, so
+/// `active_members` is current without a second statement. `FOR NO KEY UPDATE` rather than
+/// `FOR UPDATE`: it excludes every other seat lock (and organization update) just the same,
+/// but not the `KEY SHARE` locks foreign-key checks take, so a commit that holds an
+/// invitation's row and inserts an audit event referencing the organization never
+/// deadlocks against a seat-checked commit waiting for that invitation.
+pub(crate) const LOCK_SEATS: &str = "\
+    SELECT seat_limit, seat_policy, active_members FROM {schema}.organizations \
+    WHERE id = $1 FOR NO KEY UPDATE";
+
+/// Live reservations at `$2`, counted under the seat lock by a commit in an organization
+/// under `ReserveOnInvite`. A statement of its own, after `LOCK_SEATS`: it takes a fresh
+/// snapshot, so it sees every invitation the previous lock holder committed (a subquery of
+/// the locking statement would not).
+pub(crate) const RESERVED_SEATS: &str = reserved_count!();
 
 pub(crate) const MESSAGE: &str = concat!(
     "SELECT ",
@@ -189,13 +231,12 @@ pub(crate) const REMINDER_CANDIDATES_AFTER: &str = reminder_candidates!(" AND i.
 
 /// The dashboard (R9.1) in one statement: counts per tab and channel from one index-only
 /// scan of the organization's listed invitations (grouped by status and channel first, so
-/// the status is computed once per row), active members, the limit, the policy and the
-/// reminder switch. Live invitations (for ReserveOnInvite seats) are the Pending tab.
+/// the status is computed once per row), the active-member counter, the limit, the policy and
+/// the reminder switch. Live invitations (for ReserveOnInvite seats) are the Pending tab.
 pub(crate) const DASHBOARD: &str = concat!(
     "SELECT o.seat_limit, o.seat_policy, o.reminders_enabled, \
         c.listed, c.pending, c.never_used, c.expired_or_failed, c.completed, \
-        c.by_email, c.by_sms, \
-        (SELECT count(*) FROM {schema}.members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members \
+        c.by_email, c.by_sms, o.active_members AS members \
      FROM {schema}.organizations o \
      CROSS JOIN LATERAL ( \
         SELECT COALESCE(sum(g.n), 0)::bigint AS listed, \
@@ -551,7 +592,8 @@ statements! {
     MEMBER,
     ACTIVE_MEMBERS,
     SEATS,
-    LOCK_ORGANIZATION,
+    LOCK_SEATS,
+    RESERVED_SEATS,
     MESSAGE,
     CLAIM_DUE,
     REMINDER_CANDIDATES_FIRST,
