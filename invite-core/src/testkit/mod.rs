@@ -34,6 +34,7 @@
 
 mod commits;
 mod delivery;
+mod edges;
 mod fixtures;
 mod reminders;
 mod seats;
@@ -41,6 +42,7 @@ mod views;
 
 pub use commits::*;
 pub use delivery::*;
+pub use edges::*;
 pub use fixtures::*;
 pub use reminders::*;
 pub use seats::*;
@@ -120,6 +122,10 @@ macro_rules! store_conformance_tests {
                 r9_2_lists_sort_by_signup_or_last_invitation_in_both_orders,
                 r9_3_daily_activity_buckets_by_local_day_with_zero_days,
                 r10_2_every_change_is_audited_with_actor_time_and_statuses,
+                // Inputs at the edges: the calendar's ends, NUL in a search, extreme cursors.
+                daily_activity_at_the_edges_of_the_calendar_never_panics,
+                r9_2_a_search_containing_nul_matches_nothing,
+                r9_2_cursors_at_extreme_instants_page_as_the_rules_say,
             ]
         }
     };
