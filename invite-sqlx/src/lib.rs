@@ -38,6 +38,7 @@
 
 #![forbid(unsafe_code)]
 
+mod calendar;
 mod codec;
 mod commit;
 mod migrate;
@@ -61,7 +62,6 @@ use invite_core::{
     Invitation, InvitationId, Member, MemberId, MessageId, OrgId, Organization, Seats, UserRef,
 };
 use sql::Statements;
-use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row as _};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
@@ -159,6 +159,17 @@ fn limit_of(n: u32) -> i64 {
     i64::from(n)
 }
 
+/// PostgreSQL's `text` holds no NUL character and refuses a parameter with one.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// The lookup keys a text column could hold: a key with a NUL matches no stored row, so it
+/// is left out rather than sent (PostgreSQL would refuse the whole statement).
+fn storable_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
+    keys.into_iter().filter(|k| !has_nul(k)).collect()
+}
+
 /// PostgreSQL aborts one of two transactions that deadlock (SQLSTATE `40P01`) or whose
 /// serializable snapshots clash (`40001`), whichever statement hit it. Nothing of that
 /// transaction was written, so it is a conflict the service decides again, not a backend
@@ -238,12 +249,13 @@ impl Store for PgStore {
         org: OrgId,
         address_keys: &[String],
     ) -> Result<Vec<Invitation>, StoreError> {
-        if address_keys.is_empty() {
+        let keys = storable_keys(address_keys.iter().map(String::as_str));
+        if keys.is_empty() {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(&self.sql.OPEN_INVITATIONS)
             .bind(org.0)
-            .bind(address_keys)
+            .bind(keys)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -266,10 +278,10 @@ impl Store for PgStore {
         org: OrgId,
         users: &[UserRef],
     ) -> Result<Vec<Invitation>, StoreError> {
-        if users.is_empty() {
+        let refs = storable_keys(users.iter().map(UserRef::as_str));
+        if refs.is_empty() {
             return Ok(Vec::new());
         }
-        let refs: Vec<&str> = users.iter().map(UserRef::as_str).collect();
         self.invitations(
             sqlx::query(&self.sql.INVITATIONS_FOR_USERS)
                 .bind(org.0)
@@ -301,12 +313,13 @@ impl Store for PgStore {
         org: OrgId,
         contact_keys: &[String],
     ) -> Result<Vec<Member>, StoreError> {
-        if contact_keys.is_empty() {
+        let keys = storable_keys(contact_keys.iter().map(String::as_str));
+        if keys.is_empty() {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(&self.sql.ACTIVE_MEMBERS)
             .bind(org.0)
-            .bind(contact_keys)
+            .bind(keys)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -478,6 +491,18 @@ impl Store for PgStore {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
+        // No stored address holds a NUL (PostgreSQL's text cannot), so such a search matches
+        // nothing, as in MemoryStore; PostgreSQL would refuse the parameter.
+        if search.as_deref().is_some_and(has_nul) {
+            return Ok(Page {
+                rows: Vec::new(),
+                next: None,
+            });
+        }
+        // A position PostgreSQL can hold that selects the same rows (see `calendar`).
+        let after = query
+            .after
+            .map(|c| calendar::cursor_position(query.order, &c));
         let limit = query.limit as usize;
         let mut rows = self
             .invitations(
@@ -486,8 +511,8 @@ impl Store for PgStore {
                     .bind(codec::tab_name(query.tab))
                     .bind(now)
                     .bind(search)
-                    .bind(query.after.and_then(|c| c.key))
-                    .bind(query.after.map(|c| c.id.0))
+                    .bind(after.and_then(|(key, _)| key))
+                    .bind(after.map(|(_, id)| id))
                     .bind(i64::from(query.limit) + 1),
             )
             .await?;
@@ -513,30 +538,40 @@ impl Store for PgStore {
         if from > to {
             return Ok(Vec::new());
         }
-        // A UTC window that holds every instant of the local days whatever the offset
-        // (offsets stay within a day); the local date decides inside it.
-        let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::days(2);
-        let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::days(3);
-        let rows = sqlx::query(&self.sql.DAILY_ACTIVITY)
-            .bind(org.0)
-            .bind(from)
-            .bind(to)
-            .bind(tz.name())
-            .bind(start)
-            .bind(end)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|row: &PgRow| {
-                Ok(DayActivity {
-                    day: codec::day(row, "day")?,
+        // Days before PostgreSQL's first one can have no activity: nothing is stored then.
+        // (chrono's last day comes before PostgreSQL's.)
+        let mut counted: HashMap<NaiveDate, DayActivity> = HashMap::new();
+        let sql_from = from.max(calendar::first_day());
+        if sql_from <= to {
+            let (start, end) = calendar::utc_window(sql_from, to);
+            let rows = sqlx::query(&self.sql.DAILY_ACTIVITY)
+                .bind(org.0)
+                .bind(sql_from)
+                .bind(to)
+                .bind(tz.name())
+                .bind(start)
+                .bind(end)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+            for row in &rows {
+                let day = codec::day(row, "day")?;
+                let activity = DayActivity {
+                    day,
                     invitations_sent: codec::count(row, "sent")?,
                     signups: codec::count(row, "signups")?,
                     first_logins: codec::count(row, "first_logins")?,
-                })
+                };
+                counted.insert(day, activity);
+            }
+        }
+        Ok(calendar::days(from, to)
+            .map(|day| {
+                counted
+                    .remove(&day)
+                    .unwrap_or_else(|| DayActivity::empty(day))
             })
-            .collect()
+            .collect())
     }
 
     async fn audit_trail(

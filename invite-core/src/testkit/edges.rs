@@ -137,7 +137,8 @@ fn page_by_the_rules(query: &ListQuery, invitations: &[Invitation], now: DateTim
 }
 
 /// R9.2: a search containing a NUL character (which no stored address holds) matches
-/// nothing, on every tab, whatever else it contains; it is not an error.
+/// nothing, on every tab, whatever else it contains; it is not an error. Nor are lookups by
+/// address, contact or user id with a NUL: they find nothing.
 pub async fn r9_2_a_search_containing_nul_matches_nothing<S: Store + 'static>(store: S) {
     let h = Harness::new(store);
     let (org, invitations) = five_invitations(&h).await;
@@ -157,6 +158,30 @@ pub async fn r9_2_a_search_containing_nul_matches_nothing<S: Store + 'static>(st
             assert!(page.rows.is_empty(), "{search:?} matched something");
         }
     }
+    let keys = vec!["a@example.com\0".to_owned(), "\0".to_owned()];
+    assert!(
+        h.store
+            .open_invitations(org, &keys)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(h.store.active_members(org, &keys).await.unwrap().is_empty());
+    let users = [crate::UserRef::new("user\0")];
+    assert!(
+        h.store
+            .invitations_for_users(org, &users)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A NUL key beside a real one does not hide the real one.
+    let mixed = vec!["\0".to_owned(), invitations[3].address_key()];
+    let found = h.store.open_invitations(org, &mixed).await.unwrap();
+    assert_eq!(
+        found.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![invitations[3].id]
+    );
 }
 
 /// R9.2: keyset cursors at any instant chrono can hold, the first and last included (far
@@ -177,6 +202,9 @@ pub async fn r9_2_cursors_at_extreme_instants_page_as_the_rules_say<S: Store + '
         Some(first_postgres_instant),
         Some(first_postgres_instant - TimeDelta::seconds(1)),
         Some(at("2026-03-02T09:01:00Z")),
+        // Between two microseconds, next to a stored value.
+        Some(at("2026-03-02T09:01:00Z") + TimeDelta::nanoseconds(1)),
+        Some(at("2026-03-02T09:01:00Z") - TimeDelta::nanoseconds(1)),
         Some(DateTime::<Utc>::MAX_UTC - TimeDelta::microseconds(1)),
         Some(DateTime::<Utc>::MAX_UTC),
     ];
