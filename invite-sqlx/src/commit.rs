@@ -19,12 +19,13 @@ use crate::codec::{
     self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
     seat_policy_name, status_name, to_json, to_json_text,
 };
+use crate::seats;
 use crate::sql::{ROLLBACK_TO_INVITATIONS, SAVEPOINT_INVITATIONS, Statements};
 use chrono::{DateTime, NaiveDate, Utc};
 use invite_core::audit::AuditEvent;
 use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
 use invite_core::store::{Commit, CommitOutcome, Conflict, StoreError, Write};
-use invite_core::{Invitation, InvitationId, Member, Organization, Seats};
+use invite_core::{Invitation, InvitationId, Member, Organization};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{PgConnection, Postgres, Row};
@@ -83,7 +84,7 @@ pub(crate) async fn apply(
 
     // The organization's row first, before anything changes: the seat lock, with the counts
     // as they are before this commit.
-    let seats = lock_seats(tx, sql, c).await?;
+    let seats = seats::lock(tx, sql, c).await?;
 
     if let Some(w) = &c.organization {
         write_organization(tx, sql, w).await?;
@@ -134,68 +135,6 @@ fn precheck(c: &Commit) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-/// The seat counts of an organization under its lock, before the commit applies.
-struct LockedSeats {
-    limit: u32,
-    members: u32,
-    /// Live reservations under `ReserveOnInvite`, 0 under `ClaimOnSignup`.
-    reserved: u32,
-}
-
-/// Takes the organization's seat lock if the commit needs seats or adds or removes members,
-/// and answers the counts (`None` if the organization does not exist, or no lock was
-/// needed). One statement under `ClaimOnSignup` (the lock returns the member counter), two
-/// under `ReserveOnInvite` (the live reservations, counted after the lock).
-///
-/// Member writes take the lock even without a seat check because the member triggers
-/// update the organization's counter: taking it first, like every seat-checked commit does,
-/// keeps one lock order (organization, then invitations and members), so a removal cannot
-/// deadlock against a signup waiting on the removed member's contact.
-async fn lock_seats(
-    tx: &mut PgConnection,
-    sql: &Statements,
-    c: &Commit,
-) -> Result<Option<LockedSeats>, StoreError> {
-    if c.seat_check.is_none() && c.members.is_empty() {
-        return Ok(None);
-    }
-    let Some(row) = sqlx::query(&sql.LOCK_SEATS)
-        .bind(c.org.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?
-    else {
-        return Ok(None);
-    };
-    let members = u32::try_from(codec::count(&row, "active_members")?).unwrap_or(u32::MAX);
-    let reserve = codec::is_reserve_on_invite(&codec::text(&row, "seat_policy")?);
-    let reserved = match (c.seat_check, reserve) {
-        (Some(_), true) => {
-            let n: i64 = sqlx::query_scalar(&sql.RESERVED_SEATS)
-                .bind(c.org.0)
-                .bind(c.now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-            u32::try_from(n).unwrap_or(u32::MAX)
-        }
-        _ => 0,
-    };
-    Ok(Some(LockedSeats {
-        limit: codec::limit(&row, "seat_limit")?,
-        members,
-        reserved,
-    }))
-}
-
-pub(crate) fn seats_from_row(row: &sqlx::postgres::PgRow) -> Result<Seats, StoreError> {
-    let limit = codec::limit(row, "seat_limit")?;
-    let members = codec::count(row, "members")?;
-    let reserved = codec::count(row, "reserved")?;
-    let used = u32::try_from(members + reserved).unwrap_or(u32::MAX);
-    Ok(Seats::new(limit, used))
 }
 
 async fn write_organization(
