@@ -20,8 +20,8 @@ use chrono::{DateTime, Utc};
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_main};
 use invite_core::{
     Access, Actor, Channel, Contact, Dispatcher, DispatcherConfig, InvitationService, ManualClock,
-    OrgId, OrgKind, OrgSettings, RecordingNotifier, Refusal, Role, SeatPolicy, ServiceConfig,
-    Store,
+    MemberId, OrgId, OrgKind, OrgSettings, RecordingNotifier, Refusal, Role, SeatPolicy,
+    ServiceConfig, Store,
 };
 use invite_sqlx::PgStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -628,10 +628,100 @@ fn policy_name(p: SeatPolicy) -> &'static str {
     }
 }
 
+/// What the seat benches share: the service, a dispatcher with its notifier, fresh
+/// addresses.
+struct SeatBench {
+    service: Arc<InvitationService<PgStore, Arc<ManualClock>>>,
+    dispatcher: Dispatcher<PgStore, Arc<RecordingNotifier>, Arc<ManualClock>>,
+    notifier: Arc<RecordingNotifier>,
+    next_address: AtomicUsize,
+}
+
+impl SeatBench {
+    fn fresh_address(&self) -> String {
+        let n = self.next_address.fetch_add(1, Ordering::Relaxed);
+        format!("new{n}@example.com")
+    }
+
+    /// `n` delivered invitations in `org`, ready to sign up (not timed): their tokens.
+    async fn delivered(&self, org: &SizedOrg, n: u64) -> Vec<String> {
+        let addresses: Vec<String> = (0..n).map(|_| self.fresh_address()).collect();
+        let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let invited = self
+            .service
+            .invite_many(&org.admin, org.id, &refs, Access::user(Role::ReadOnly))
+            .await
+            .expect("the invites run");
+        self.dispatcher
+            .drain()
+            .await
+            .expect("the invitations are delivered");
+        let delivered = self.notifier.delivered();
+        invited
+            .into_iter()
+            .map(|o| {
+                let id = o.result.expect("invited").id;
+                delivered
+                    .iter()
+                    .rev()
+                    .find(|n| n.invitation == id)
+                    .and_then(|n| n.signup_url.as_ref())
+                    .expect("a link was delivered")
+                    .expose()
+                    .strip_prefix(SIGNUP_URL_BASE)
+                    .expect("the bench's base")
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// One timed signup; answers its duration and the new member.
+    async fn sign_up(&self, token: &str) -> (Duration, MemberId) {
+        let started = Instant::now();
+        let signup = self
+            .service
+            .sign_up(token, None)
+            .await
+            .expect("a free seat");
+        (started.elapsed(), signup.member.id)
+    }
+
+    /// Removes the members the signups added (not timed), so the organization keeps its size.
+    async fn remove(&self, org: &SizedOrg, members: Vec<MemberId>) {
+        for member in members {
+            self.service
+                .remove_member(&org.admin, member)
+                .await
+                .expect("the member is removed");
+        }
+    }
+
+    /// One timed invite of a new address.
+    async fn invite(&self, org: &SizedOrg) -> Duration {
+        let contact = Contact::parse_email(&self.fresh_address()).expect("valid");
+        let started = Instant::now();
+        let invitation = self
+            .service
+            .invite(
+                &org.admin,
+                org.id,
+                contact,
+                Channel::Email,
+                Access::user(Role::ReadOnly),
+            )
+            .await
+            .expect("the invite is accepted");
+        let took = started.elapsed();
+        black_box(invitation);
+        took
+    }
+}
+
 /// Invite and signup latency (one command each, sequential) in an organization of 10 members
 /// vs one of 100,000, under both seat policies, in the same run (issue 8.5). Signups are
 /// prepared (invited, delivered) before the timer starts, and the members they add are
-/// removed after it stops, so each organization keeps its size.
+/// removed after it stops, so each organization keeps its size. After criterion's groups,
+/// [`paired_report`] measures the same commands alternating between the two sizes.
 fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
     let Some(pool) = fresh_pool(rt, SEATS_DATABASE) else {
         return;
@@ -649,17 +739,17 @@ fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
         orgs
     });
     let notifier = Arc::new(RecordingNotifier::new());
-    let dispatcher = Arc::new(Dispatcher::new(
-        PgStore::new(pool.clone()),
-        notifier.clone(),
-        clock.clone(),
-        DispatcherConfig::new(SIGNUP_URL_BASE),
-    ));
-    let counter = Arc::new(AtomicUsize::new(0));
-    let fresh_address = move || {
-        let n = counter.fetch_add(1, Ordering::Relaxed);
-        format!("new{n}@example.com")
-    };
+    let bench = Arc::new(SeatBench {
+        service,
+        dispatcher: Dispatcher::new(
+            PgStore::new(pool.clone()),
+            notifier.clone(),
+            clock,
+            DispatcherConfig::new(SIGNUP_URL_BASE),
+        ),
+        notifier,
+        next_address: AtomicUsize::new(0),
+    });
 
     let mut group = c.benchmark_group("pg_seats_by_org_size");
     group.sampling_mode(SamplingMode::Flat);
@@ -670,54 +760,17 @@ fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
         let id = BenchmarkId::new(format!("signup_{}", policy_name(org.policy)), org.members);
         group.bench_function(id, |b| {
             b.to_async(rt).iter_custom(|iters| {
-                let (service, dispatcher, notifier) =
-                    (service.clone(), dispatcher.clone(), notifier.clone());
-                let (org, fresh_address) = (org.clone(), fresh_address.clone());
+                let (bench, org) = (bench.clone(), org.clone());
                 async move {
-                    let addresses: Vec<String> = (0..iters).map(|_| fresh_address()).collect();
-                    let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
-                    let invited = service
-                        .invite_many(&org.admin, org.id, &refs, Access::user(Role::ReadOnly))
-                        .await
-                        .expect("the invites run");
-                    dispatcher
-                        .drain()
-                        .await
-                        .expect("the invitations are delivered");
-                    let ids: Vec<_> = invited
-                        .into_iter()
-                        .map(|o| o.result.expect("invited").id)
-                        .collect();
-                    let delivered = notifier.delivered();
-                    let tokens: Vec<String> = ids
-                        .iter()
-                        .map(|id| {
-                            delivered
-                                .iter()
-                                .rev()
-                                .find(|n| n.invitation == *id)
-                                .and_then(|n| n.signup_url.as_ref())
-                                .expect("a link was delivered")
-                                .expose()
-                                .strip_prefix(SIGNUP_URL_BASE)
-                                .expect("the bench's base")
-                                .to_owned()
-                        })
-                        .collect();
+                    let tokens = bench.delivered(&org, iters).await;
                     let mut total = Duration::ZERO;
                     let mut joined = Vec::with_capacity(tokens.len());
                     for token in &tokens {
-                        let started = Instant::now();
-                        let signup = service.sign_up(token, None).await.expect("a free seat");
-                        total += started.elapsed();
-                        joined.push(signup.member.id);
+                        let (took, member) = bench.sign_up(token).await;
+                        total += took;
+                        joined.push(member);
                     }
-                    for member in joined {
-                        service
-                            .remove_member(&org.admin, member)
-                            .await
-                            .expect("the member is removed");
-                    }
+                    bench.remove(&org, joined).await;
                     total
                 }
             })
@@ -727,25 +780,11 @@ fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
         let id = BenchmarkId::new(format!("invite_{}", policy_name(org.policy)), org.members);
         group.bench_function(id, |b| {
             b.to_async(rt).iter_custom(|iters| {
-                let (service, org, fresh_address) =
-                    (service.clone(), org.clone(), fresh_address.clone());
+                let (bench, org) = (bench.clone(), org.clone());
                 async move {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let contact = Contact::parse_email(&fresh_address()).expect("valid");
-                        let started = Instant::now();
-                        let invitation = service
-                            .invite(
-                                &org.admin,
-                                org.id,
-                                contact,
-                                Channel::Email,
-                                Access::user(Role::ReadOnly),
-                            )
-                            .await
-                            .expect("the invite is accepted");
-                        total += started.elapsed();
-                        black_box(invitation);
+                        total += bench.invite(&org).await;
                     }
                     total
                 }
@@ -753,6 +792,76 @@ fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
         });
     }
     group.finish();
+    rt.block_on(paired_report(&bench, &orgs));
+}
+
+/// Rounds per command and policy in [`paired_report`].
+const PAIRED_ROUNDS: usize = 300;
+
+/// The ratio criterion's separate groups cannot give on a shared machine, whose load drifts
+/// between groups: each round runs the command once in the small organization and once in
+/// the big one (which goes first alternates), so drift hits both alike; prints the median
+/// and mean of each and the ratio of the medians.
+async fn paired_report(bench: &SeatBench, orgs: &[Arc<SizedOrg>]) {
+    fn median(mut v: Vec<Duration>) -> Duration {
+        v.sort();
+        v[v.len() / 2]
+    }
+    fn mean(v: &[Duration]) -> Duration {
+        v.iter().sum::<Duration>() / v.len() as u32
+    }
+    eprintln!("\npaired rounds ({PAIRED_ROUNDS} per line), median (mean):");
+    for policy in [SeatPolicy::ClaimOnSignup, SeatPolicy::ReserveOnInvite] {
+        let of = |members: u32| {
+            orgs.iter()
+                .find(|o| o.policy == policy && o.members == members)
+                .expect("the organization exists")
+        };
+        let (small, big) = (of(ORG_SIZES[0]), of(ORG_SIZES[1]));
+        for command in ["signup", "invite"] {
+            let mut times = [Vec::new(), Vec::new()];
+            let mut tokens = [Vec::new().into_iter(), Vec::new().into_iter()];
+            if command == "signup" {
+                for (n, org) in [small, big].into_iter().enumerate() {
+                    tokens[n] = bench.delivered(org, PAIRED_ROUNDS as u64).await.into_iter();
+                }
+            }
+            let mut joined = [Vec::new(), Vec::new()];
+            for round in 0..PAIRED_ROUNDS {
+                let order = match round % 2 {
+                    0 => [0, 1],
+                    _ => [1, 0],
+                };
+                for n in order {
+                    let org = [small, big][n];
+                    let took = match command {
+                        "signup" => {
+                            let token = tokens[n].next().expect("a token per round");
+                            let (took, member) = bench.sign_up(&token).await;
+                            joined[n].push(member);
+                            took
+                        }
+                        _ => bench.invite(org).await,
+                    };
+                    times[n].push(took);
+                }
+            }
+            for (n, org) in [small, big].into_iter().enumerate() {
+                bench.remove(org, std::mem::take(&mut joined[n])).await;
+            }
+            let [s, b] = times;
+            let (ms, mb) = (mean(&s), mean(&b));
+            let (s, b) = (median(s), median(b));
+            eprintln!(
+                "  {command} {}: {} members {s:.2?} ({ms:.2?}), {} members {b:.2?} ({mb:.2?}), \
+                 ratio {:.2}",
+                policy_name(policy),
+                small.members,
+                big.members,
+                b.as_secs_f64() / s.as_secs_f64()
+            );
+        }
+    }
 }
 
 fn pg_benches(c: &mut Criterion) {
