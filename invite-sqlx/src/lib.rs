@@ -1,41 +1,4 @@
-//! PostgreSQL store for [`invite_core`]: the same [`Store`] as `MemoryStore`, shared by many
-//! application instances and correct under their concurrency.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use invite_core::{InvitationService, SystemClock};
-//! use invite_sqlx::PgStore;
-//!
-//! let url = std::env::var("DATABASE_URL")?;
-//! let pool = sqlx::postgres::PgPoolOptions::new().connect(&url).await?;
-//! let store = PgStore::new(pool);
-//! store.migrate().await?; // applies the embedded migrations, once per database
-//! let service = InvitationService::new(store, SystemClock);
-//! # let _ = service; Ok(()) }
-//! ```
-//!
-//! How the rules hold on a shared database:
-//! - **Atomic decisions.** Every [`Commit`] is one transaction; any conflict rolls it back.
-//!   Updates carry the version they were read at (`UPDATE ... WHERE id = $1 AND version =
-//!   $2`), so a stale decision is refused and the service decides again.
-//! - **One open invitation per address** (R2.7) is a partial unique index; concurrent invites
-//!   of one address give one invitation, whatever the timing.
-//! - **Seats** (R3.4): a commit that needs seats locks its organization's row
-//!   (`SELECT ... FOR NO KEY UPDATE`) and counts them in the next statement, so racing signups
-//!   count one after the other and used seats never pass the limit.
-//! - **Outbox** (R7.3): [`Store::claim_due`] claims with `FOR UPDATE SKIP LOCKED` and a
-//!   lease; finishing a message checks the lease token, so a worker whose lease ran out and
-//!   was taken over cannot overwrite the new holder's outcome.
-//! - **Reminders** (R8.2): one mark per invitation and local day, a primary key; marks are
-//!   inserted with `ON CONFLICT DO NOTHING`, and a reminder's message and audit event are
-//!   written only with a new mark.
-//! - **Bulk writes** (R2.9): a commit writes each table with one statement over `UNNEST`ed
-//!   arrays, so inviting N addresses costs a fixed number of round trips.
-//!
-//! All SQL is static: the schema in `migrations/`, the statements as constants. Queries are
-//! checked against the migrated schema by this crate's tests, not at compile time, so the
-//! crate builds with no database and no `.sqlx/` data.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod calendar;
@@ -55,7 +18,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use std::sync::{Arc, LazyLock};
 
-/// The PostgreSQL [`Store`]. Cheap to clone: it holds a connection pool and its statements.
+/// The PostgreSQL [`Store`](invite_core::Store). Cheap to clone: it holds a connection pool and its statements.
 ///
 /// Every table, index and function lives in one schema of the database, `invite` unless
 /// [`PgStore::with_schema`] names another, with its own migrations bookkeeping there, so the
