@@ -29,11 +29,12 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!();
 /// `public`).
 const LEGACY_INIT_VERSION: i64 = 20260301000000;
 
-/// Serializes migrations of one schema across instances starting at once: schema creation
-/// and adoption happen before sqlx's migrator takes its own (database-wide) lock. A session
-/// lock, released by the closing connection at the latest.
-const LOCK: &str = "SELECT pg_advisory_lock(hashtext('invite_sqlx.migrate.' || $1))";
-const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('invite_sqlx.migrate.' || $1))";
+/// Serializes invite-sqlx's migrations in a database, whatever their schema, across
+/// instances starting at once: schema creation and adoption happen before sqlx's migrator
+/// takes its own lock, and two stores in two schemas must not both adopt the same old tables.
+/// A session lock, released by the closing connection at the latest.
+const LOCK: &str = "SELECT pg_advisory_lock(hashtext('invite_sqlx.migrate'))";
+const UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('invite_sqlx.migrate'))";
 
 const CREATE_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS {schema}";
 /// The schema alone (then `pg_temp`, last, so no temporary table can stand in for one of the
@@ -92,15 +93,9 @@ pub(crate) async fn run(pool: &PgPool, schema: &SchemaName) -> Result<(), Migrat
     // Whatever happens below, this connection (its search_path changed) never goes back to
     // the pool.
     conn.close_on_drop();
-    sqlx::query(LOCK)
-        .bind(schema.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(LOCK).execute(&mut *conn).await?;
     let applied = migrate_locked(&mut conn, schema).await;
-    let unlocked = sqlx::query(UNLOCK)
-        .bind(schema.as_str())
-        .execute(&mut *conn)
-        .await;
+    let unlocked = sqlx::query(UNLOCK).execute(&mut *conn).await;
     conn.close().await?;
     applied?;
     unlocked?;
@@ -115,7 +110,10 @@ async fn migrate_locked(conn: &mut PgConnection, schema: &SchemaName) -> Result<
         .execute(&mut *conn)
         .await?;
     adopt_legacy(conn, schema).await?;
-    MIGRATOR.run(&mut *conn).await
+    // `run_direct`, not `run`: `run`'s `Acquire` bound makes the future not `Send` (the
+    // "not general enough" error), so `migrate` could not be called from a spawned task.
+    // sqlx keeps `run_direct` public for exactly this; it is what `run` calls.
+    MIGRATOR.run_direct(conn).await
 }
 
 /// Adopts a database migrated by an earlier invite-sqlx: if `public` holds the store's

@@ -345,3 +345,36 @@ async fn an_unrelated_public_invitations_table_is_not_adopted(pool: PgPool) {
     assert_eq!(columns, vec!["id".to_owned(), "note".to_owned()]);
     assert_store_works(store).await;
 }
+
+/// Instances starting at once all migrate without error, on an old database (one adopts it,
+/// the others find it adopted) and in two schemas of a fresh one.
+#[sqlx::test(migrations = false)]
+async fn concurrent_migrations_all_succeed(pool: PgPool) {
+    migrate_the_old_way(&pool).await;
+    let (org, _, _) = old_rows(&pool).await;
+    let stores: Vec<PgStore> = (0..4).map(|_| PgStore::new(pool.clone())).collect();
+    migrate_at_once(&stores).await;
+    assert!(stores[0].organization(org.id).await.unwrap().is_some());
+
+    let others = [
+        PgStore::with_schema(pool.clone(), "first").unwrap(),
+        PgStore::with_schema(pool.clone(), "second").unwrap(),
+    ];
+    migrate_at_once(&others).await;
+    for store in others {
+        assert_store_works(store).await;
+    }
+}
+
+/// Starts every store's `migrate` at once, each in its own task (which also checks that the
+/// future is `Send`, as a start-up task needs), and waits for all.
+async fn migrate_at_once(stores: &[PgStore]) {
+    let tasks: Vec<_> = stores
+        .iter()
+        .cloned()
+        .map(|s| tokio::spawn(async move { s.migrate().await }))
+        .collect();
+    for t in tasks {
+        t.await.expect("the task ran").expect("the store migrates");
+    }
+}
