@@ -40,6 +40,7 @@
 mod attempts;
 mod commits;
 mod delivery;
+mod edges;
 mod fixtures;
 mod invariants;
 pub mod properties;
@@ -52,6 +53,7 @@ mod views;
 pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
+pub use edges::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use race_gate::*;
@@ -138,6 +140,10 @@ macro_rules! store_conformance_tests {
                 r10_2_every_change_is_audited_with_actor_time_and_statuses,
                 // The truth table: every SQL twin of a core rule, on every combination of facts.
                 r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combination_of_facts,
+                // Inputs at the edges: the calendar's ends, NUL in a search, extreme cursors.
+                daily_activity_at_the_edges_of_the_calendar_never_panics,
+                r9_2_a_search_containing_nul_matches_nothing,
+                r9_2_cursors_at_extreme_instants_page_as_the_rules_say,
             ]
         }
     };
