@@ -34,6 +34,7 @@
 
 mod commits;
 mod delivery;
+mod extremes;
 mod fixtures;
 mod invariants;
 mod reminders;
@@ -43,6 +44,7 @@ mod views;
 
 pub use commits::*;
 pub use delivery::*;
+pub use extremes::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use reminders::*;
@@ -128,6 +130,9 @@ macro_rules! store_conformance_tests {
                 r10_2_every_change_is_audited_with_actor_time_and_statuses,
                 // The truth table: every SQL twin of a core rule, on every combination of facts.
                 r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combination_of_facts,
+                // Extremes: nothing stored stops a worker or a read; no message holds up others.
+                r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
+                r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,
             ]
         }
     };
