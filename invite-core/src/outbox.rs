@@ -258,9 +258,13 @@ impl RetryPolicy {
     pub fn jittered_delay_after(&self, attempts: u32, unit: f64) -> TimeDelta {
         let delay = self.delay_after(attempts);
         let share = unit.clamp(0.0, 1.0) * f64::from(self.jitter_percent.min(100)) / 100.0;
-        let extra_ms = (delay.num_milliseconds() as f64 * share) as i64;
-        delay
-            .checked_add(&TimeDelta::milliseconds(extra_ms))
-            .unwrap_or(delay)
+        // In microseconds (what PostgreSQL keeps), so that the retries of a batch failed in
+        // one instant come back at distinct instants, not in a few shared milliseconds.
+        let extra = match delay.num_microseconds() {
+            Some(us) => Some(TimeDelta::microseconds((us as f64 * share) as i64)),
+            None => TimeDelta::try_milliseconds((delay.num_milliseconds() as f64 * share) as i64),
+        };
+        let extra = extra.unwrap_or_else(TimeDelta::zero);
+        delay.checked_add(&extra).unwrap_or(delay)
     }
 }
