@@ -158,8 +158,9 @@ impl Phone {
     /// - Between the digits, spaces, dashes, dots and parentheses are allowed and dropped;
     ///   any other character (a letter, a bracket, a second `+`) makes it
     ///   [`ContactError::InvalidPhone`], as do more than 15 digits.
-    /// - With `+`, the number must be valid in its country's numbering plan, otherwise it is
-    ///   [`ContactError::InvalidPhone`].
+    /// - With `+`, the number must be valid in its country's numbering plan and written in
+    ///   full: the digits typed are the number (no trunk zero to drop, no area code to add),
+    ///   otherwise it is [`ContactError::InvalidPhone`].
     /// - Without `+`, it is accepted only if it already starts with a country code that makes
     ///   it a valid number (`79051111111`, as users of one seed product write); otherwise it
     ///   is [`ContactError::MissingCountryCode`].
@@ -200,14 +201,21 @@ impl Phone {
             }
             _ => None,
         };
+        // The number must be the digits as typed: numbering plans may add an area code to a
+        // short local number (+1 758 9811 becomes +1 758 758 9811) or drop a trunk zero
+        // (+44 (0)20 ...), and an SMS must go to the number the admin wrote.
+        let typed = format!("+{digits}");
         match (e164, parsed) {
-            (Some(e164), _) if is_e164(&e164) => Ok(Self(e164)),
+            (Some(e164), _) if is_e164(&e164) && e164 == typed => Ok(Self(e164)),
             // Without `+` we cannot tell a wrong number from a missing country code; the
             // missing code is by far the common mistake, so that is what we report.
             _ if !has_plus => Err(ContactError::MissingCountryCode {
                 input: trimmed.to_owned(),
             }),
             (_, Err(e)) => Err(invalid(&e.to_string())),
+            (Some(e164), Ok(_)) if is_e164(&e164) => Err(invalid(&format!(
+                "not in E.164 form: written in full it would be {e164}"
+            ))),
             (_, Ok(_)) => Err(invalid(
                 "not a valid number in its country's numbering plan",
             )),

@@ -366,6 +366,8 @@ fn r2_2_phone_numbers_are_e164_and_nothing_else() {
         "+",
         "+ - ",
         "+07905111111",
+        "+17589811",           // a plan would add an area code: +17587589811
+        "+44 (0)20 7946 0000", // a plan would drop the trunk zero
     ] {
         invalid(input);
     }
