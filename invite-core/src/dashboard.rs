@@ -131,7 +131,8 @@ impl Cursor {
     ///
     /// ```
     /// use invite_core::{Cursor, InvitationId};
-    /// let c = Cursor { key: Some("2026-03-02T09:00:00Z".parse().unwrap()), id: InvitationId::new() };
+    /// let key = Some("2026-03-02T09:00:00Z".parse().unwrap());
+    /// let c = Cursor { key, id: InvitationId::new() };
     /// assert_eq!(Cursor::decode(&c.encode()), Some(c));
     /// assert_eq!(Cursor::decode("-8000000000000000000.0"), None);
     /// ```

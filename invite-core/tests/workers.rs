@@ -1,7 +1,8 @@
 //! The workers never stop for one stored value or one message: issue 9's findings 1, 2, 7
 //! and 8 each have their regression test here, named in a comment. (The conformance suite
-//! runs the same on every store: `r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read`
-//! and `r7_2_a_message_the_store_will_not_take_never_holds_up_the_others`.)
+//! runs the same on every store:
+//! `r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read` and
+//! `r7_2_a_message_the_store_will_not_take_never_holds_up_the_others`.)
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -122,15 +123,20 @@ async fn r5_2_a_stored_cooldown_of_time_delta_max_refuses_the_resend_with_resend
     );
 }
 
-/// A store whose next invitation load fails, as a dropped connection would.
+/// A store whose next invitation load fails, as a dropped connection would, and which
+/// refuses every commit about one organization, as for a record it cannot hold.
 struct FlakyLoads<S> {
     inner: S,
     fail_next: AtomicBool,
+    refuse_org: std::sync::Mutex<Option<OrgId>>,
 }
 
 #[async_trait]
 impl<S: Store + 'static> RecordStore for FlakyLoads<S> {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        if *self.refuse_org.lock().unwrap() == Some(commit.org) {
+            return Err(StoreError::Backend("this record cannot be stored".into()));
+        }
         self.inner.commit(commit).await
     }
     async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
@@ -181,16 +187,21 @@ impl<S: Store + 'static> RecordStore for FlakyLoads<S> {
 
 invite_core::forward_outbox_and_views!(for FlakyLoads<S> where S: [Store + 'static] => |this| this.inner);
 
+fn flaky() -> FlakyLoads<MemoryStore> {
+    FlakyLoads {
+        inner: MemoryStore::new(),
+        fail_next: AtomicBool::new(false),
+        refuse_org: std::sync::Mutex::new(None),
+    }
+}
+
 // Issue 9, finding 7: `dispatch_due` dropped its whole claimed batch on the first store
 // error, so the rest waited a full lease (5 minutes by default). A failure before delivery
 // now gives the claims back at once; a failure of one message's own commit is that message's
 // (the conformance case `r7_2_a_message_the_store_will_not_take_never_holds_up_the_others`).
 #[tokio::test]
 async fn r7_2_a_store_failure_before_delivery_gives_the_batch_back_at_once() {
-    let w = World::new(FlakyLoads {
-        inner: MemoryStore::new(),
-        fail_next: AtomicBool::new(false),
-    });
+    let w = World::new(flaky());
     let (org, admin) = w.org_stored_with("Acme", |_| {}).await;
     for n in 0..3 {
         w.invite(&admin, org, &format!("u{n}@example.com")).await;
@@ -235,4 +246,39 @@ async fn r7_2_retries_failed_in_one_instant_come_back_at_distinct_instants() {
         "spread over {}",
         last - first
     );
+}
+
+// R8.1 (the sweep's side of finding 7): an organization whose reminders cannot be committed
+// holds up no other; the sweep reminds the rest and then reports the failure.
+#[tokio::test]
+async fn r8_1_an_organization_whose_reminders_fail_holds_up_no_other() {
+    let w = World::new(flaky());
+    let mut orgs = Vec::new();
+    for name in ["First", "Second"] {
+        let on = |s: &mut OrgSettings| s.reminders_enabled = true;
+        let (org, admin) = w.org_stored_with(name, on).await;
+        let inv = w
+            .invite(&admin, org, &format!("{}@example.com", name.to_lowercase()))
+            .await;
+        orgs.push((org, inv));
+    }
+    w.dispatcher(|_| {}).drain().await.unwrap();
+    orgs.sort_by_key(|(org, _)| *org);
+    // The organization swept first cannot be written; the one after it is reminded.
+    *w.store.refuse_org.lock().unwrap() = Some(orgs[0].0);
+    w.clock.advance(TimeDelta::days(1) + TimeDelta::hours(2)); // past 10:00 UTC next day
+    assert!(matches!(
+        w.service.sweep_reminders().await,
+        Err(Error::Store(_))
+    ));
+    *w.store.refuse_org.lock().unwrap() = None;
+    w.dispatcher(|_| {}).drain().await.unwrap();
+    let reminded: Vec<InvitationId> = w
+        .notifier
+        .delivered()
+        .iter()
+        .filter(|n| n.kind == MessageKind::Reminder)
+        .map(|n| n.invitation)
+        .collect();
+    assert_eq!(reminded, vec![orgs[1].1.id]);
 }

@@ -1,10 +1,10 @@
 //! Nothing stored stops a worker or a read, and no message holds up the others (issue 9,
 //! findings 1, 2, 6 and 7).
 //!
-//! The first case writes extreme values straight through [`Store::commit`], past every bound
-//! of [`crate::bounds`], the way an older version or a hand edit could, then runs the
-//! dispatcher, the reminder sweep and every read at several instants. The second puts a
-//! message the store will not take among good ones.
+//! The first case writes extreme values straight through [`RecordStore::commit`], past
+//! every bound of [`crate::bounds`], the way an older version or a hand edit could, then
+//! runs the dispatcher, the reminder sweep and every read at several instants. The second
+//! puts a message the store will not take among good ones.
 //!
 //! **What neither store can hold is left out.** PostgreSQL keeps instants from 24 November
 //! 4714 BC to the year 294276 in microseconds, chrono from the year -262143 to 262142 in
@@ -271,7 +271,7 @@ async fn read_everything<S: Store + 'static>(h: &Harness<S>, org: &TestOrg, ids:
 /// `TimeDelta::MIN`; seat limits 0 and `u32::MAX`; no channel allowed; reminder times that
 /// daylight saving skips, at midnight, or a leap second; switch-on instants at both ends of
 /// time), and invitations, messages, links, members and audit events with instants at both
-/// ends of time and counts at `u32::MAX`, written straight through [`Store::commit`]. At
+/// ends of time and counts at `u32::MAX`, written straight through [`RecordStore::commit`]. At
 /// several instants (daylight-saving days of the zones, a year on, the last day of year
 /// 9999) the reminder sweep, the dispatcher and every read answer, without a panic or a
 /// store failure; a resend under a `TimeDelta::MAX` cool-down is refused with

@@ -132,7 +132,7 @@ fn invite_input() -> BoxedStrategy<InviteInput> {
 /// R2: inviting arbitrary addresses with arbitrary access, by an arbitrary actor.
 fn invite((actor, inputs, access, settings, (limit, used), now): InviteInput) -> Outcome {
     let org = Organization {
-        id: actor_org(&actor).unwrap_or_else(OrgId::new),
+        id: actor_org(&actor).unwrap_or_default(),
         ..organization(settings)
     };
     let candidates: Vec<Candidate> = inputs
