@@ -223,8 +223,9 @@ pub fn invitations(org: OrgId, n: usize) -> (Vec<Invitation>, Vec<Member>) {
     (invitations, members)
 }
 
-/// A [`MemoryStore`] holding `org` and the given records, written through [`RecordStore::commit`]
-/// with [`Write::Insert`], `batch` invitations (and their members) per commit.
+/// A [`MemoryStore`] holding `org` and the given records, written through
+/// [`RecordStore::commit`] with [`Write::Insert`], `batch` invitations (and their members) per
+/// commit.
 pub async fn populate(
     org: &Organization,
     invitations: &[Invitation],

@@ -22,6 +22,7 @@ pub mod prelude;
 pub mod refusal;
 pub mod reminders;
 mod retry;
+pub mod router;
 pub mod service;
 pub mod store;
 pub mod token;
@@ -70,6 +71,7 @@ pub use org::{
 };
 pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
 pub use refusal::Refusal;
+pub use router::ChannelRouter;
 pub use service::{
     DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
 };

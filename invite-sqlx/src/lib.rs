@@ -1,5 +1,5 @@
-//! PostgreSQL store for [`invite_core`]: the same [`Store`](invite_core::Store) as `MemoryStore`, shared by many
-//! application instances and correct under their concurrency.
+//! PostgreSQL store for [`invite_core`]: the same [`Store`](invite_core::store::Store) as
+//! `MemoryStore`, shared by many application instances and correct under their concurrency.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,9 +23,10 @@
 //! - **Seats** (R3.4): a commit that needs seats locks its organization's row
 //!   (`SELECT ... FOR NO KEY UPDATE`) and counts them in the next statement, so racing signups
 //!   count one after the other and used seats never pass the limit.
-//! - **Outbox** (R7.3): [`OutboxStore::claim_due`](invite_core::OutboxStore::claim_due) claims with `FOR UPDATE SKIP LOCKED` and a
-//!   lease; finishing a message checks the lease token, so a worker whose lease ran out and
-//!   was taken over cannot overwrite the new holder's outcome.
+//! - **Outbox** (R7.3): [`OutboxStore::claim_due`](invite_core::store::OutboxStore::claim_due)
+//!   claims with `FOR UPDATE SKIP LOCKED` and a lease; finishing a message checks the lease
+//!   token, so a worker whose lease ran out and was taken over cannot overwrite the new
+//!   holder's outcome.
 //! - **Reminders** (R8.2): one mark per invitation and local day, a primary key; marks are
 //!   inserted with `ON CONFLICT DO NOTHING`, and a reminder's message and audit event are
 //!   written only with a new mark.
@@ -63,7 +64,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// database (prepare, `EXPLAIN`).
 pub const STATEMENTS: &[(&str, &str)] = sql::ALL;
 
-/// The PostgreSQL [`Store`](invite_core::Store). Cheap to clone: it holds a connection pool.
+/// The PostgreSQL [`Store`](invite_core::store::Store). Cheap to clone: it holds a connection pool.
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,

@@ -6,8 +6,9 @@
 //! 1. **Claim** up to `batch_size` due messages under a lease (R7.3).
 //! 2. **Load** what they need in three reads: their invitations, their organizations, the
 //!    clients their grants name.
-//! 3. **Decide** each ([`judge`](crate::decide::delivery::judge)): deliver (with a new link or without),
-//!    drop (no longer applies) or fail (a channel the organization stopped allowing).
+//! 3. **Decide** each ([`decide::delivery::judge`](crate::decide::delivery::judge)): deliver
+//!    (with a new link or without), drop (no longer applies) or fail (a channel the
+//!    organization stopped allowing).
 //! 4. **Commit the links** of the batch in one commit, hashes only, before any message can
 //!    arrive: the link works the moment it is read, and the plain token never touches
 //!    storage (R6.1, R7.4).

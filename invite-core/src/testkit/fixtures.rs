@@ -1,6 +1,8 @@
 //! Fixtures shared by the cases: a harness wiring a store to a service, a manual clock and a
 //! recording notifier, organizations with admins, and raw records for store-level commits.
 
+use super::attempts::{AttemptLog, TestDispatcher};
+use super::race_gate::{RaceGate, RacingService};
 use crate::access::{Access, Role};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
@@ -9,21 +11,17 @@ use crate::contact::{Channel, Contact};
 use crate::decide::signup::Signup;
 use crate::dispatcher::{DispatchReport, Dispatcher, DispatcherConfig};
 use crate::error::{Error, Refusal};
-use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
+use crate::ids::{InvitationId, OrgId, UserRef};
 use crate::invitation::{Invitation, InvitationRecord, NewInvitation, Sender, Status};
-use crate::member::{Member, Seats};
-use crate::notifier::{Delivered, Notification, Notifier, NotifyError, RecordingNotifier};
+use crate::member::Seats;
+use crate::notifier::{Notification, RecordingNotifier, Scripted};
 use crate::org::{OrgKind, OrgSettings, Organization};
-use crate::outbox::{MessageKind, OutboxMessage};
+use crate::outbox::OutboxMessage;
 use crate::service::InvitationService;
-use crate::store::{Commit, CommitOutcome, Conflict, RecordStore, Store, StoreError};
-use crate::token::{LinkRecord, TokenHash};
-use async_trait::async_trait;
+use crate::store::{Conflict, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The base of every signup URL the harness's dispatchers build; the token follows it.
 pub const SIGNUP_URL_BASE: &str = "https://app.example.com/signup?token=";
@@ -45,142 +43,6 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
 
 /// The service the harness drives.
 pub type TestService<S> = InvitationService<Arc<S>, Arc<ManualClock>>;
-
-/// A service whose first commits wait for each other (see [`RaceGate`]).
-pub type RacingService<S> = InvitationService<Arc<RaceGate<S>>, Arc<ManualClock>>;
-
-/// A store wrapper that holds back the first `n` commits until all `n` have arrived, so `n`
-/// racing commands have all read the state and decided before any of them commits. The race
-/// the store must settle then happens on every run, on any runtime, instead of being left to
-/// the scheduler. Later commits (retries after a conflict) pass straight through.
-pub struct RaceGate<S> {
-    inner: Arc<S>,
-    held: AtomicUsize,
-    barrier: tokio::sync::Barrier,
-}
-
-impl<S> RaceGate<S> {
-    /// A gate in front of `inner` for the next `n` commits.
-    pub fn new(inner: Arc<S>, n: usize) -> Self {
-        Self {
-            inner,
-            held: AtomicUsize::new(n),
-            barrier: tokio::sync::Barrier::new(n),
-        }
-    }
-}
-
-#[async_trait]
-impl<S: Store + 'static> RecordStore for RaceGate<S> {
-    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
-        let gated = self
-            .held
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if gated {
-            // A watchdog, not a delay: a case whose racers do not all commit fails instead of
-            // hanging.
-            let all = tokio::time::timeout(std::time::Duration::from_secs(60), self.barrier.wait());
-            all.await.expect("every racing command reached its commit");
-        }
-        self.inner.commit(commit).await
-    }
-    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        self.inner.organization(id).await
-    }
-    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        self.inner.organizations(ids).await
-    }
-    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        self.inner.invitation(id).await
-    }
-    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations(ids).await
-    }
-    async fn open_invitations(
-        &self,
-        org: OrgId,
-        address_keys: &[String],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.open_invitations(org, address_keys).await
-    }
-    async fn invitations_for_users(
-        &self,
-        org: OrgId,
-        users: &[UserRef],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations_for_users(org, users).await
-    }
-    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        self.inner.link(hash).await
-    }
-    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        self.inner.member(id).await
-    }
-    async fn active_members(
-        &self,
-        org: OrgId,
-        contact_keys: &[String],
-    ) -> Result<Vec<Member>, StoreError> {
-        self.inner.active_members(org, contact_keys).await
-    }
-    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        self.inner.seats(org, now).await
-    }
-}
-
-crate::forward_outbox_and_views!(for RaceGate<S> where S: [Store + 'static] => |this| this.inner);
-
-/// A dispatcher over the harness's store, notifier and clock.
-pub type TestDispatcher<S> = Dispatcher<Arc<S>, Arc<AttemptLog>, Arc<ManualClock>>;
-
-/// One delivery attempt, as the notifier saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attempt {
-    /// The outbox message.
-    pub message_id: MessageId,
-    /// Its invitation.
-    pub invitation: InvitationId,
-    /// Its kind.
-    pub kind: MessageKind,
-    /// Which attempt, from 1.
-    pub attempt: u32,
-    /// Whether the notifier accepted it.
-    pub accepted: bool,
-}
-
-/// The harness's notifier: logs every attempt, failed ones included, and hands the message to
-/// a [`RecordingNotifier`], which accepts it or fails as scripted.
-#[derive(Debug, Default)]
-pub struct AttemptLog {
-    inner: Arc<RecordingNotifier>,
-    log: Mutex<Vec<Attempt>>,
-}
-
-impl AttemptLog {
-    /// Every attempt so far, oldest first.
-    pub fn attempts(&self) -> Vec<Attempt> {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-#[async_trait]
-impl Notifier for AttemptLog {
-    async fn deliver(&self, notification: &Notification) -> Result<Delivered, NotifyError> {
-        let result = self.inner.deliver(notification).await;
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Attempt {
-                message_id: notification.message_id,
-                invitation: notification.invitation,
-                kind: notification.kind,
-                attempt: notification.attempt,
-                accepted: result.is_ok(),
-            });
-        result
-    }
-}
 
 /// An organization made by the harness, with an admin to act in it.
 #[derive(Clone, Debug)]
@@ -207,12 +69,15 @@ pub struct Harness<S> {
     pub clock: Arc<ManualClock>,
     /// Records every delivered message; scriptable failures per address.
     pub notifier: Arc<RecordingNotifier>,
-    /// Every delivery attempt, failed ones included; delivers through `notifier`.
+    /// Every delivery attempt, failed ones included, with its time; delivers through
+    /// `notifier`.
     pub attempts: Arc<AttemptLog>,
     /// The service over the store; in an `Arc` so concurrent tasks can share it.
     pub service: Arc<TestService<S>>,
     /// The vendor's operator, who creates organizations and sets seats.
     pub operator: Actor,
+    /// What every dispatcher the harness builds is configured with.
+    dispatcher_config: DispatcherConfig,
 }
 
 impl<S: Store + 'static> Harness<S> {
@@ -222,10 +87,7 @@ impl<S: Store + 'static> Harness<S> {
         let clock = Arc::new(ManualClock::new(start()));
         let service = Arc::new(InvitationService::new(store.clone(), clock.clone()));
         let notifier = Arc::new(RecordingNotifier::new());
-        let attempts = Arc::new(AttemptLog {
-            inner: notifier.clone(),
-            log: Mutex::new(Vec::new()),
-        });
+        let attempts = Arc::new(AttemptLog::new(notifier.clone(), clock.clone()));
         Self {
             store,
             clock,
@@ -235,7 +97,17 @@ impl<S: Store + 'static> Harness<S> {
             operator: Actor::Operator {
                 id: "vendor-ops".into(),
             },
+            dispatcher_config: DispatcherConfig::new(SIGNUP_URL_BASE),
         }
+    }
+
+    /// The same harness with retries free of jitter: every dispatcher it builds (and so
+    /// [`Harness::deliver`]) retries a transient failure exactly at the policy's back-off
+    /// instants, for cases that check them to the second. The jitter itself has cases of its
+    /// own, on the default configuration.
+    pub fn without_jitter(mut self) -> Self {
+        self.dispatcher_config.retry.jitter_percent = 0;
+        self
     }
 
     /// A service over the same store and clock for `n` commands that race: their first
@@ -260,17 +132,19 @@ impl<S: Store + 'static> Harness<S> {
         self.clock.set(to);
     }
 
-    /// The default dispatcher configuration of the harness.
+    /// The configuration of the harness's dispatchers: the defaults with
+    /// [`SIGNUP_URL_BASE`], jitter-free after [`Harness::without_jitter`].
     pub fn dispatcher_config(&self) -> DispatcherConfig {
-        DispatcherConfig::new(SIGNUP_URL_BASE)
+        self.dispatcher_config.clone()
     }
 
-    /// A new dispatcher with the default configuration.
+    /// A new dispatcher with the harness's configuration.
     pub fn dispatcher(&self) -> TestDispatcher<S> {
         self.dispatcher_with(self.dispatcher_config())
     }
 
-    /// A new dispatcher with `config`.
+    /// A new dispatcher with `config`, on the same store, notifier and clock: another worker
+    /// process, say.
     pub fn dispatcher_with(&self, config: DispatcherConfig) -> TestDispatcher<S> {
         Dispatcher::new(
             self.store.clone(),
@@ -326,13 +200,19 @@ impl<S: Store + 'static> Harness<S> {
         (msp, out)
     }
 
-    /// Invites `email` as a read-only user; panics if refused.
+    /// Invites `email` as a read-only user, as the organization's admin; panics if refused.
     pub async fn invite(&self, org: &TestOrg, email: &str) -> Invitation {
+        self.invite_as(&org.admin, org.id(), email).await
+    }
+
+    /// Invites `email` to `org` as a read-only user, sent by `admin` (any actor: an admin of
+    /// a client, one with a name a case checks); panics if refused.
+    pub async fn invite_as(&self, admin: &Actor, org: OrgId, email: &str) -> Invitation {
         let contact = Contact::parse_email(email).expect("a valid e-mail address");
         self.service
             .invite(
-                &org.admin,
-                org.id(),
+                admin,
+                org,
                 contact,
                 Channel::Email,
                 Access::user(Role::ReadOnly),
@@ -341,13 +221,20 @@ impl<S: Store + 'static> Harness<S> {
             .expect("the invite is accepted")
     }
 
-    /// Invites `phone` by SMS as a read-only user; panics if refused.
+    /// Invites `phone` by SMS as a read-only user, as the organization's admin; panics if
+    /// refused.
     pub async fn invite_sms(&self, org: &TestOrg, phone: &str) -> Invitation {
+        self.invite_sms_as(&org.admin, org.id(), phone).await
+    }
+
+    /// Invites `phone` to `org` by SMS as a read-only user, sent by `admin`; panics if
+    /// refused.
+    pub async fn invite_sms_as(&self, admin: &Actor, org: OrgId, phone: &str) -> Invitation {
         let contact = Contact::parse_phone(phone).expect("a valid E.164 number");
         self.service
             .invite(
-                &org.admin,
-                org.id(),
+                admin,
+                org,
                 contact,
                 Channel::Sms,
                 Access::user(Role::ReadOnly),
@@ -364,20 +251,80 @@ impl<S: Store + 'static> Harness<S> {
         (self.invitation(inv.id).await, token)
     }
 
+    /// Builds, as `admin` of `org`, an invitation to `email` that is in `status` now, through
+    /// the commands that lead there: a permanent delivery failure (scripted for `email`) for
+    /// `Failed`, a cancel, a delivery, a signup, a first login. `Expired` moves the clock past
+    /// the default 72-hour validity, so build it in a harness of its own. Panics if the
+    /// invitation does not end up in `status`.
+    pub async fn invitation_in(
+        &self,
+        admin: &Actor,
+        org: OrgId,
+        email: &str,
+        status: Status,
+    ) -> InvitationId {
+        if status == Status::Failed {
+            self.notifier.script(email, &[Scripted::Permanent]);
+        }
+        let inv = self.invite_as(admin, org, email).await;
+        match status {
+            Status::Queued => {}
+            Status::Cancelled => {
+                self.service
+                    .cancel(admin, inv.id)
+                    .await
+                    .expect("a queued invitation can be cancelled");
+            }
+            _ => {
+                self.deliver().await;
+            }
+        }
+        match status {
+            Status::Expired => self.advance(TimeDelta::hours(72)),
+            Status::NeverUsed => {
+                self.sign_up_as(email).await;
+            }
+            Status::Completed => {
+                let signup = self.sign_up_as(email).await;
+                self.service
+                    .record_first_login(&Actor::Application, signup.member.id)
+                    .await
+                    .expect("the application reports the first login");
+            }
+            _ => {}
+        }
+        assert_eq!(
+            self.status(inv.id).await,
+            status,
+            "the fixture built {email}"
+        );
+        inv.id
+    }
+
     /// The token of the latest link delivered for `invitation`, taken from the notifier (the
     /// only place a plain token ever exists).
     pub fn token_of(&self, invitation: InvitationId) -> String {
-        self.notifier
-            .delivered()
+        let delivered = self.notifier.delivered();
+        let latest = delivered
             .iter()
             .rev()
-            .filter(|n| n.invitation == invitation)
-            .find_map(|n| n.signup_url.as_ref())
-            .expect("a link was delivered for this invitation")
-            .expose()
-            .strip_prefix(SIGNUP_URL_BASE)
-            .expect("the signup URL starts with the harness's base")
-            .to_owned()
+            .find(|n| n.invitation == invitation && n.signup_url.is_some())
+            .expect("a link was delivered for this invitation");
+        link_token(latest)
+    }
+
+    /// The token of the latest link delivered to `address` (a notification's `to`: the
+    /// e-mail address as typed, trimmed, or the E.164 number).
+    #[track_caller]
+    pub fn token_sent_to(&self, address: &str) -> String {
+        let latest = self
+            .notifier
+            .delivered_to(address)
+            .into_iter()
+            .rev()
+            .find(|n| n.signup_url.is_some())
+            .unwrap_or_else(|| panic!("no link was delivered to {address}"));
+        link_token(&latest)
     }
 
     /// Signs up with `token`; panics if refused.
@@ -386,6 +333,13 @@ impl<S: Store + 'static> Harness<S> {
             .sign_up(token, None)
             .await
             .expect("the signup is accepted")
+    }
+
+    /// Signs up with the latest link delivered to `address`, as its invitee would; panics if
+    /// refused.
+    pub async fn sign_up_as(&self, address: &str) -> Signup {
+        let token = self.token_sent_to(address);
+        self.sign_up(&token).await
     }
 
     /// The stored invitation; panics if missing.
@@ -419,6 +373,14 @@ impl<S: Store + 'static> Harness<S> {
         self.invitation(id).await.status_at(self.now())
     }
 
+    /// The seats of `org` now, as the store counts them.
+    pub async fn seats(&self, org: OrgId) -> Seats {
+        self.store
+            .seats(org, self.now())
+            .await
+            .expect("the store answers")
+    }
+
     /// The stored organization; panics if missing.
     pub async fn organization(&self, id: OrgId) -> Organization {
         self.store
@@ -437,7 +399,22 @@ impl<S: Store + 'static> Harness<S> {
     }
 }
 
+/// The plain token of the signup link a delivered notification carries; panics if it carries
+/// none, or a URL the harness's dispatchers did not build.
+#[track_caller]
+pub fn link_token(notification: &Notification) -> String {
+    notification
+        .signup_url
+        .as_ref()
+        .expect("the message carries a signup link")
+        .expose()
+        .strip_prefix(SIGNUP_URL_BASE)
+        .expect("the signup URL starts with the harness's base")
+        .to_owned()
+}
+
 /// The refusal of a command that must have been refused.
+#[track_caller]
 pub fn refusal<T: Debug>(result: Result<T, Error>) -> Refusal {
     match result {
         Err(Error::Refused(r)) => r,
@@ -446,6 +423,7 @@ pub fn refusal<T: Debug>(result: Result<T, Error>) -> Refusal {
 }
 
 /// The conflict of a store call that must have been refused with one.
+#[track_caller]
 pub fn conflict<T: Debug>(result: Result<T, StoreError>) -> Conflict {
     match result {
         Err(StoreError::Conflict(c)) => c,

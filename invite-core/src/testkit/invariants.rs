@@ -19,12 +19,8 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
     let h = Harness::new(store);
     let acme = h.standalone(5).await;
     let other = h.standalone(5).await;
-    fn email() -> Email {
-        Email::parse("bob@example.com").unwrap()
-    }
-    fn phone() -> Phone {
-        Phone::parse("+79051111111").unwrap()
-    }
+    let email = || Email::parse("bob@example.com").unwrap();
+    let phone = || Phone::parse("+79051111111").unwrap();
     let both = Contact::new(Some(email()), Some(phone())).unwrap();
     let inv = h
         .service
@@ -44,7 +40,7 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
     let changes: [(&str, Change); 4] = [
         (
             "contact",
-            Box::new(|r| {
+            Box::new(move |r| {
                 r.contact = Contact::new(
                     Some(Email::parse("eve@example.com").unwrap()),
                     Some(phone()),
@@ -52,7 +48,10 @@ pub async fn r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address
                 .unwrap()
             }),
         ),
-        ("contact", Box::new(|r| r.contact = Contact::email(email()))),
+        (
+            "contact",
+            Box::new(move |r| r.contact = Contact::email(email())),
+        ),
         ("channel", Box::new(|r| r.channel = Channel::Sms)),
         ("organization", Box::new(move |r| r.org = other.id())),
     ];

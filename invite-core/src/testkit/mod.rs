@@ -30,23 +30,33 @@
 //! A case is named after the SPEC rule it proves (`r3_4_...` proves R3.4); cases without a
 //! rule prove the [`Store`](crate::Store) trait's own contract (atomic commits, versions).
 //! The building blocks ([`Harness`], [`TestOrg`], the record helpers) are public too, for a
-//! store crate's own extra tests.
+//! store crate's own extra tests; invite-core's rule tests (`tests/rules/`) run on the same
+//! [`Harness`].
+//!
+//! [`properties`] holds the property tests, generic over the store too: random command
+//! sequences with every invariant checked after every step, each property a function taking
+//! a store factory (a fresh store per case) and a number of cases.
 
+mod attempts;
 mod commits;
 mod delivery;
 mod extremes;
 mod fixtures;
 mod invariants;
+pub mod properties;
+mod race_gate;
 mod reminders;
 mod seats;
 mod truth_table;
 mod views;
 
+pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
 pub use extremes::*;
 pub use fixtures::*;
 pub use invariants::*;
+pub use race_gate::*;
 pub use reminders::*;
 pub use seats::*;
 pub use truth_table::*;
