@@ -200,7 +200,9 @@ pub(crate) const MESSAGE: &str = concat!(
 );
 
 /// Claims (R7.3): the due, unleased pending messages, oldest due first, skipping rows another
-/// claimer holds locked; each gets a fresh lease token and one more attempt.
+/// claimer holds locked; each gets a fresh lease token and one more attempt, the count
+/// saturating at `u32::MAX` as `MemoryStore`'s does (a count written there by hand would
+/// otherwise read back as corrupt and stop every claim).
 pub(crate) const CLAIM_DUE: &str = concat!(
     "WITH due AS ( \
         SELECT id FROM {schema}.outbox \
@@ -209,7 +211,7 @@ pub(crate) const CLAIM_DUE: &str = concat!(
         LIMIT $3 \
         FOR UPDATE SKIP LOCKED) \
      UPDATE {schema}.outbox o SET lease_token = gen_random_uuid(), lease_until = $2, \
-        attempts = o.attempts + 1 \
+        attempts = LEAST(o.attempts + 1, 4294967295) \
      FROM due WHERE o.id = due.id \
      RETURNING ",
     outbox_columns!()

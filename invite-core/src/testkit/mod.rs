@@ -41,6 +41,7 @@ mod attempts;
 mod commits;
 mod delivery;
 mod edges;
+mod extremes;
 mod fixtures;
 mod invariants;
 pub mod properties;
@@ -54,6 +55,7 @@ pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
 pub use edges::*;
+pub use extremes::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use race_gate::*;
@@ -144,6 +146,9 @@ macro_rules! store_conformance_tests {
                 daily_activity_at_the_edges_of_the_calendar_never_panics,
                 r9_2_a_search_containing_nul_matches_nothing,
                 r9_2_cursors_at_extreme_instants_page_as_the_rules_say,
+                // Extremes: nothing stored stops a worker or a read; no message holds up others.
+                r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
+                r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,
             ]
         }
     };
