@@ -55,7 +55,9 @@ impl FromRequestParts<AppState> for CurrentActor {
         match state.actors.actor(parts).await {
             Ok(actor) => Ok(CurrentActor(actor)),
             Err(Rejection::Unauthenticated(why)) => Err(ApiError::Unauthenticated(why)),
-            Err(Rejection::Login(url)) => Err(ApiError::Unauthenticated(format!("log in at {url}"))),
+            Err(Rejection::Login(url)) => {
+                Err(ApiError::Unauthenticated(format!("log in at {url}")))
+            }
         }
     }
 }

@@ -60,7 +60,10 @@ pub fn is_cross_site(headers: &HeaderMap) -> bool {
 
 /// Middleware: refuses cross-site writes with 403 `csrf`.
 pub async fn refuse_cross_site_writes(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(request.headers()) {
         return ApiError::Csrf.into_response();
     }

@@ -5,7 +5,7 @@
 use invite_core::{
     Access, AccessScope, Action, AuditEvent, Channel, ClientGrant, Cursor, Dashboard, DayActivity,
     Invitation, InvitationType, Member, OrgKind, Organization, PermissionLevel, Refusal, Role,
-    Seats, SeatPolicy, Series, Status, TabCounts,
+    SeatPolicy, Seats, Series, Status, TabCounts,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

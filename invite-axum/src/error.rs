@@ -165,7 +165,10 @@ impl ApiError {
             ),
             ApiError::Core(Error::Store(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                detail("store_unavailable", "the store is unavailable; try later".into()),
+                detail(
+                    "store_unavailable",
+                    "the store is unavailable; try later".into(),
+                ),
             ),
             ApiError::Core(Error::Entropy(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -182,10 +185,15 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 detail("unauthenticated", why.clone()),
             ),
-            ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, detail("bad_request", why.clone())),
+            ApiError::BadRequest(why) => {
+                (StatusCode::BAD_REQUEST, detail("bad_request", why.clone()))
+            }
             ApiError::Csrf => (
                 StatusCode::FORBIDDEN,
-                detail("csrf", "missing or wrong CSRF token, or a cross-site request".into()),
+                detail(
+                    "csrf",
+                    "missing or wrong CSRF token, or a cross-site request".into(),
+                ),
             ),
         };
         (status, ErrorBody { error: detail })

@@ -79,19 +79,31 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("dashboard", ["Invitation status", "Статус приглашений"]),
     ("msp_dashboard", ["MSP dashboard", "Панель MSP"]),
     ("client_dashboard", ["Client dashboard", "Панель клиента"]),
-    ("org_dashboard", ["Organization dashboard", "Панель организации"]),
+    (
+        "org_dashboard",
+        ["Organization dashboard", "Панель организации"],
+    ),
     ("all", ["All", "Все"]),
     ("pending", ["Pending", "Ожидают"]),
-    ("expired_or_failed", ["Expired or Failed", "Истекли или ошибка"]),
+    (
+        "expired_or_failed",
+        ["Expired or Failed", "Истекли или ошибка"],
+    ),
     ("never_used", ["Never Used", "Не входили"]),
     ("completed", ["Completed", "Завершены"]),
-    ("invited_by_email", ["Invited by e-mail", "Приглашено по e-mail"]),
+    (
+        "invited_by_email",
+        ["Invited by e-mail", "Приглашено по e-mail"],
+    ),
     ("invited_by_sms", ["Invited by SMS", "Приглашено по SMS"]),
     ("seats", ["Seats", "Места"]),
     ("seats_used", ["used", "занято"]),
     ("seats_available", ["available", "свободно"]),
     ("seats_limit", ["limit", "всего"]),
-    ("reminders", ["Daily reminder at 10:00", "Ежедневное напоминание в 10:00"]),
+    (
+        "reminders",
+        ["Daily reminder at 10:00", "Ежедневное напоминание в 10:00"],
+    ),
     ("reminders_on", ["on", "вкл."]),
     ("reminders_off", ["off", "выкл."]),
     ("graphs", ["Last 14 days", "Последние 14 дней"]),
@@ -114,7 +126,10 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("last_invited", ["Last invited", "Приглашён"]),
     ("signed_up", ["Signed up", "Зарегистрирован"]),
     ("actions", ["Actions", "Действия"]),
-    ("no_rows", ["No invitations here.", "Здесь нет приглашений."]),
+    (
+        "no_rows",
+        ["No invitations here.", "Здесь нет приглашений."],
+    ),
     ("next_page", ["Next page", "Следующая страница"]),
     ("first_page", ["First page", "Первая страница"]),
     ("resend", ["Resend", "Отправить снова"]),
@@ -123,10 +138,19 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("details", ["Details", "Подробнее"]),
     ("send_follow_up", ["Send follow-up", "Напомнить"]),
     ("mark_completed", ["Mark completed", "Отметить завершённым"]),
-    ("resend_selected", ["Resend selected", "Отправить выбранным"]),
+    (
+        "resend_selected",
+        ["Resend selected", "Отправить выбранным"],
+    ),
     ("delete_selected", ["Delete selected", "Удалить выбранные"]),
-    ("confirm_resend", ["Resend these invitations?", "Отправить приглашения снова?"]),
-    ("confirm_delete", ["Delete these invitations?", "Удалить приглашения?"]),
+    (
+        "confirm_resend",
+        ["Resend these invitations?", "Отправить приглашения снова?"],
+    ),
+    (
+        "confirm_delete",
+        ["Delete these invitations?", "Удалить приглашения?"],
+    ),
     ("will_resend", ["will be resent", "будет отправлено снова"]),
     ("will_delete", ["will be deleted", "будет удалено"]),
     ("will_skip", ["cannot be changed", "нельзя изменить"]),
@@ -142,7 +166,13 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("read_only", ["Read only", "Только чтение"]),
     ("admin", ["Admin", "Администратор"]),
     ("no_access", ["No access", "Нет доступа"]),
-    ("addresses", ["E-mail addresses or phone numbers", "Адреса e-mail или номера телефонов"]),
+    (
+        "addresses",
+        [
+            "E-mail addresses or phone numbers",
+            "Адреса e-mail или номера телефонов",
+        ],
+    ),
     ("add_address", ["+ Add another address", "+ Ещё адрес"]),
     ("client", ["Client", "Клиент"]),
     ("clients_grid", ["Access per client", "Доступ по клиентам"]),
@@ -161,21 +191,39 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("history", ["History", "История"]),
     ("language", ["Язык: русский", "Language: English"]),
     ("logged_in_as", ["Signed in as", "Вы вошли как"]),
-    ("signup_title", ["Create your account", "Создайте учётную запись"]),
+    (
+        "signup_title",
+        ["Create your account", "Создайте учётную запись"],
+    ),
     ("signup_invited", ["invited you to", "приглашает вас в"]),
     ("signup_as", ["as", "как"]),
     ("signup_on", ["on", "в"]),
     ("signup_for", ["for", "для"]),
-    ("signup_plain", ["Complete your signup.", "Завершите регистрацию."]),
+    (
+        "signup_plain",
+        ["Complete your signup.", "Завершите регистрацию."],
+    ),
     ("your_name", ["Your name", "Ваше имя"]),
     ("password", ["Password", "Пароль"]),
     ("sign_up", ["Sign up", "Зарегистрироваться"]),
-    ("signup_done", ["You are signed up. Welcome!", "Регистрация завершена. Добро пожаловать!"]),
-    ("signup_failed", ["This link cannot be used", "Эту ссылку нельзя использовать"]),
+    (
+        "signup_done",
+        [
+            "You are signed up. Welcome!",
+            "Регистрация завершена. Добро пожаловать!",
+        ],
+    ),
+    (
+        "signup_failed",
+        ["This link cannot be used", "Эту ссылку нельзя использовать"],
+    ),
     ("seat_gauge", ["Seat usage", "Использование мест"]),
     ("type_admin_short", ["admin", "админ"]),
     ("type_user_short", ["user", "пользователь"]),
-    ("status_queued", ["Waiting for an invitation", "Ожидает отправки"]),
+    (
+        "status_queued",
+        ["Waiting for an invitation", "Ожидает отправки"],
+    ),
     ("status_pending", ["Pending", "Ожидает"]),
     ("status_expired", ["Expired", "Истекло"]),
     ("status_failed", ["Failed", "Ошибка"]),
@@ -187,24 +235,87 @@ const STRINGS: &[(&str, [&str; 2])] = &[
 ];
 
 const ERRORS: &[(&str, [&str; 2])] = &[
-    ("already_invited", ["already has a live invitation", "уже приглашён"]),
+    (
+        "already_invited",
+        ["already has a live invitation", "уже приглашён"],
+    ),
     ("already_member", ["is already a member", "уже участник"]),
-    ("no_seats_available", ["no seats available", "нет свободных мест"]),
+    (
+        "no_seats_available",
+        ["no seats available", "нет свободных мест"],
+    ),
     ("invalid_contact", ["invalid address", "неверный адрес"]),
     ("invalid_access", ["invalid access", "неверный доступ"]),
-    ("channel_not_allowed", ["channel not allowed", "канал не разрешён"]),
-    ("resend_cooldown", ["resent too recently", "отправлено слишком недавно"]),
-    ("follow_up_too_soon", ["follow-up sent less than a day ago", "напоминание уже отправлено сегодня"]),
-    ("action_not_allowed", ["not allowed in this status", "недоступно в этом статусе"]),
+    (
+        "channel_not_allowed",
+        ["channel not allowed", "канал не разрешён"],
+    ),
+    (
+        "resend_cooldown",
+        ["resent too recently", "отправлено слишком недавно"],
+    ),
+    (
+        "follow_up_too_soon",
+        [
+            "follow-up sent less than a day ago",
+            "напоминание уже отправлено сегодня",
+        ],
+    ),
+    (
+        "action_not_allowed",
+        ["not allowed in this status", "недоступно в этом статусе"],
+    ),
     ("forbidden", ["not allowed", "нет прав"]),
-    ("conflict", ["changed meanwhile; try again", "изменено одновременно; повторите"]),
-    ("store_unavailable", ["service unavailable; try later", "сервис недоступен; повторите позже"]),
+    (
+        "conflict",
+        [
+            "changed meanwhile; try again",
+            "изменено одновременно; повторите",
+        ],
+    ),
+    (
+        "store_unavailable",
+        [
+            "service unavailable; try later",
+            "сервис недоступен; повторите позже",
+        ],
+    ),
     ("unknown_link", ["unknown link", "неизвестная ссылка"]),
-    ("link_cancelled", ["this invitation was cancelled", "приглашение отменено"]),
-    ("link_expired", ["this link has expired", "срок действия ссылки истёк"]),
-    ("link_superseded", ["a newer link was sent; use that one", "отправлена новая ссылка; используйте её"]),
-    ("link_already_used", ["this link was already used", "ссылка уже использована"]),
-    ("invitation_failed", ["this invitation failed and must be resent", "приглашение не удалось; его нужно отправить снова"]),
-    ("seats_exhausted", ["no seat is free: seats exhausted", "нет свободных мест"]),
-    ("csrf", ["the form expired; reload the page", "форма устарела; обновите страницу"]),
+    (
+        "link_cancelled",
+        ["this invitation was cancelled", "приглашение отменено"],
+    ),
+    (
+        "link_expired",
+        ["this link has expired", "срок действия ссылки истёк"],
+    ),
+    (
+        "link_superseded",
+        [
+            "a newer link was sent; use that one",
+            "отправлена новая ссылка; используйте её",
+        ],
+    ),
+    (
+        "link_already_used",
+        ["this link was already used", "ссылка уже использована"],
+    ),
+    (
+        "invitation_failed",
+        [
+            "this invitation failed and must be resent",
+            "приглашение не удалось; его нужно отправить снова",
+        ],
+    ),
+    (
+        "seats_exhausted",
+        ["no seat is free: seats exhausted", "нет свободных мест"],
+    ),
+    (
+        "csrf",
+        [
+            "the form expired; reload the page",
+            "форма устарела; обновите страницу",
+        ],
+    ),
 ];

@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 mod cookies;
 pub mod csrf;
+#[cfg(feature = "dev-login")]
+pub mod dev;
 pub mod dto;
 pub mod error;
 pub mod i18n;
@@ -102,9 +104,9 @@ impl InviteWeb {
 
     /// The app: its router, and the service it calls.
     pub fn build(self) -> InviteApp {
-        let preview = self.preview.unwrap_or_else(|| {
-            Arc::new(StorePreview::new(self.store.clone(), self.clock.clone()))
-        });
+        let preview = self
+            .preview
+            .unwrap_or_else(|| Arc::new(StorePreview::new(self.store.clone(), self.clock.clone())));
         let service = InvitationService::with_config(self.store, self.clock, self.config);
         InviteApp {
             state: AppState(Arc::new(Inner {

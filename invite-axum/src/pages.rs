@@ -10,11 +10,17 @@ use minijinja::{Environment, Value, context};
 /// The templates, compiled into the crate.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
-    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
     ("table.html", include_str!("../templates/table.html")),
     ("dialogs.html", include_str!("../templates/dialogs.html")),
     ("members.html", include_str!("../templates/members.html")),
-    ("invitation.html", include_str!("../templates/invitation.html")),
+    (
+        "invitation.html",
+        include_str!("../templates/invitation.html"),
+    ),
     ("signup.html", include_str!("../templates/signup.html")),
     ("message.html", include_str!("../templates/message.html")),
 ];
@@ -49,7 +55,11 @@ impl Page {
 
 /// Renders a page to a string: the template's own context plus `base`, `lang` and the
 /// strings `t`.
-pub(crate) fn render_html(state: &AppState, page: &Page, ctx: Value) -> Result<String, minijinja::Error> {
+pub(crate) fn render_html(
+    state: &AppState,
+    page: &Page,
+    ctx: Value,
+) -> Result<String, minijinja::Error> {
     let strings = page.lang.strings();
     let full = context! {
         base => &state.base,
@@ -77,7 +87,10 @@ pub(crate) fn render(state: &AppState, page: Page, ctx: Value, status: StatusCod
                     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
                 ),
             );
-            headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
             response
         }
         Err(e) => {

@@ -13,9 +13,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use invite_core::{
-    AccessScope, Actor, Cursor, InvitationType, OrgId, OrgKind, Role, Row, Tab,
-};
+use invite_core::{AccessScope, Actor, Cursor, InvitationType, OrgId, OrgKind, Role, Row, Tab};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -130,7 +128,9 @@ pub(crate) async fn dashboard_page(
         clients.iter().map(|c| (c.id, c.name.clone())).collect();
     let t = lang.strings();
     let tz = org.settings.time_zone;
-    let fmt = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let fmt = |d: chrono::DateTime<chrono::Utc>| {
+        d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
     let rows: Vec<RowView> = page
         .rows
         .iter()
@@ -227,7 +227,8 @@ pub(crate) async fn page(
         Ok((ctx, template)) => {
             let mut r = render(&state, Page::new(template, lang), ctx, StatusCode::OK);
             if let Some(code) = params.lang.as_deref().filter(|l| *l == "en" || *l == "ru") {
-                let cookie = crate::cookies::set("invite_lang", code, &state.base, state.secure_cookies);
+                let cookie =
+                    crate::cookies::set("invite_lang", code, &state.base, state.secure_cookies);
                 if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
                     r.headers_mut().append(axum::http::header::SET_COOKIE, v);
                 }

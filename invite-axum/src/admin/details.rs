@@ -30,7 +30,10 @@ struct MemberView {
     status_label: String,
 }
 
-async fn client_names(state: &AppState, org: &invite_core::Organization) -> Result<Vec<(OrgId, String)>, ApiError> {
+async fn client_names(
+    state: &AppState,
+    org: &invite_core::Organization,
+) -> Result<Vec<(OrgId, String)>, ApiError> {
     Ok(match org.kind {
         OrgKind::Msp => state
             .catalog
@@ -62,7 +65,9 @@ pub(crate) async fn members(
     };
     let t = lang.strings();
     let tz = o.settings.time_zone;
-    let fmt = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let fmt = |d: chrono::DateTime<chrono::Utc>| {
+        d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
     let rows: Vec<MemberView> = list
         .iter()
         .map(|e| {
@@ -123,7 +128,9 @@ pub(crate) async fn invitation(
     };
     let t = lang.strings();
     let tz = org.settings.time_zone;
-    let fmt = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let fmt = |d: chrono::DateTime<chrono::Utc>| {
+        d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
     let inv = &view.invitation;
     let (kind, access) = access_text(&t, inv.access(), &names);
     let key = format!("status_{}", status_code(view.status));
@@ -150,5 +157,10 @@ pub(crate) async fn invitation(
             after => e.after.map(|s| t.get(format!("status_{}", status_code(s)).as_str()).copied().unwrap_or("")),
         }).collect::<Vec<_>>(),
     };
-    render(&state, Page::new("invitation.html", lang), ctx, StatusCode::OK)
+    render(
+        &state,
+        Page::new("invitation.html", lang),
+        ctx,
+        StatusCode::OK,
+    )
 }

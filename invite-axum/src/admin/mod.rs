@@ -50,12 +50,9 @@ impl FromRequestParts<AppState> for PageActor {
         match state.actors.actor(parts).await {
             Ok(actor) => Ok(PageActor(actor, lang)),
             Err(Rejection::Login(url)) => Err(Redirect::to(&url).into_response()),
-            Err(Rejection::Unauthenticated(why)) => Err(message(
-                state,
-                lang,
-                StatusCode::UNAUTHORIZED,
-                &why,
-            )),
+            Err(Rejection::Unauthenticated(why)) => {
+                Err(message(state, lang, StatusCode::UNAUTHORIZED, &why))
+            }
         }
     }
 }

@@ -236,7 +236,11 @@ pub async fn invite_directory(
 }
 
 /// Answers an invitation as JSON, at now.
-async fn view(state: &AppState, actor: &invite_core::Actor, id: InvitationId) -> ApiResult<Json<InvitationJson>> {
+async fn view(
+    state: &AppState,
+    actor: &invite_core::Actor,
+    id: InvitationId,
+) -> ApiResult<Json<InvitationJson>> {
     let v = state.service.invitation(actor, id).await?;
     Ok(Json(InvitationJson::of(&v.invitation, v.status)))
 }

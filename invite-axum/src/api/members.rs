@@ -53,7 +53,13 @@ pub async fn add_member(
     let access = body.access.to_access()?;
     let member = state
         .service
-        .add_member(&actor, OrgId(org), contact, body.user_ref.map(UserRef::new), access)
+        .add_member(
+            &actor,
+            OrgId(org),
+            contact,
+            body.user_ref.map(UserRef::new),
+            access,
+        )
         .await?;
     state.catalog.member_added(&member).await;
     Ok((StatusCode::CREATED, Json((&member).into())))

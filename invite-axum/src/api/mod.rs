@@ -67,16 +67,40 @@ impl utoipa::IntoResponses for Errors {
             )
         };
         BTreeMap::from([
-            ("400".into(), r("invalid input (`invalid_contact`, `out_of_range`, `bad_request`, ...)")),
-            ("401".into(), r("no actor: the application's authentication said so (`unauthenticated`)")),
-            ("403".into(), r("`forbidden`, or `csrf` for a cross-site write")),
+            (
+                "400".into(),
+                r("invalid input (`invalid_contact`, `out_of_range`, `bad_request`, ...)"),
+            ),
+            (
+                "401".into(),
+                r("no actor: the application's authentication said so (`unauthenticated`)"),
+            ),
+            (
+                "403".into(),
+                r("`forbidden`, or `csrf` for a cross-site write"),
+            ),
             ("404".into(), r("not found, or not visible to this actor")),
-            ("410".into(), r("a dead link (`link_expired`, `link_superseded`, ...)")),
-            ("422".into(), r("refused by a rule (`already_invited`, `no_seats_available`, ...)")),
-            ("429".into(), r("cool-down (`resend_cooldown`, `follow_up_too_soon`); see `retry_after`")),
-            ("409".into(), r("`conflict`: concurrent changes won every retry; try again")),
+            (
+                "410".into(),
+                r("a dead link (`link_expired`, `link_superseded`, ...)"),
+            ),
+            (
+                "422".into(),
+                r("refused by a rule (`already_invited`, `no_seats_available`, ...)"),
+            ),
+            (
+                "429".into(),
+                r("cool-down (`resend_cooldown`, `follow_up_too_soon`); see `retry_after`"),
+            ),
+            (
+                "409".into(),
+                r("`conflict`: concurrent changes won every retry; try again"),
+            ),
             ("500".into(), r("`internal`: a bug")),
-            ("503".into(), r("`store_unavailable` or `entropy_unavailable`: try later")),
+            (
+                "503".into(),
+                r("`store_unavailable` or `entropy_unavailable`: try later"),
+            ),
         ])
     }
 }

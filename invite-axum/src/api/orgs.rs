@@ -122,7 +122,9 @@ fn language(code: Option<&str>) -> Result<Option<Language>, Refusal> {
         None => Ok(None),
         Some("en") => Ok(Some(Language::En)),
         Some("ru") => Ok(Some(Language::Ru)),
-        Some(other) => Err(Refusal::InvalidSetting(format!("unknown language {other:?}"))),
+        Some(other) => Err(Refusal::InvalidSetting(format!(
+            "unknown language {other:?}"
+        ))),
     }
 }
 
@@ -296,7 +298,10 @@ pub async fn clients(
     PathOf(org): PathOf<Uuid>,
 ) -> ApiResult<Json<Vec<OrganizationJson>>> {
     load_org(&state, &actor, OrgId(org)).await?;
-    let clients = state.catalog.clients_of(&**state.store(), OrgId(org)).await?;
+    let clients = state
+        .catalog
+        .clients_of(&**state.store(), OrgId(org))
+        .await?;
     Ok(Json(clients.iter().map(OrganizationJson::from).collect()))
 }
 
@@ -308,7 +313,9 @@ pub async fn dashboard(
     CurrentActor(actor): CurrentActor,
     PathOf(org): PathOf<Uuid>,
 ) -> ApiResult<Json<DashboardJson>> {
-    Ok(Json(state.service.dashboard(&actor, OrgId(org)).await?.into()))
+    Ok(Json(
+        state.service.dashboard(&actor, OrgId(org)).await?.into(),
+    ))
 }
 
 /// Seats: limit, used, available (any reader).

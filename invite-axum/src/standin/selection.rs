@@ -8,7 +8,9 @@ use crate::state::Service;
 use invite_core::{Action, Actor, Error, InvitationId, InvitationView, Refusal};
 
 /// What a selection does to each row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SelectionAction {
     /// Resend each invitation (a new link; older ones die).
