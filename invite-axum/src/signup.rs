@@ -30,6 +30,9 @@ pub struct SignupForm {
     /// The password for the application's account; the library never stores it.
     #[serde(default)]
     pub password: String,
+    /// The page language, `en` or `ru` (a hidden field).
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 impl fmt::Debug for SignupForm {
@@ -97,8 +100,7 @@ pub struct TokenQuery {
 }
 
 fn refusal_text(lang: Lang, e: &Error) -> String {
-    let (status, body) = ApiError::Core(clone_error(e)).parts();
-    let _ = status;
+    let (_, body) = ApiError::Core(clone_error(e)).parts();
     lang.errors()
         .get(body.error.code)
         .map_or(body.error.message, |s| (*s).to_owned())
@@ -158,7 +160,7 @@ pub async fn submit(
     if csrf::is_cross_site(&headers) || !csrf::verify(&headers, &form.csrf) {
         return ApiError::Csrf.into_response();
     }
-    let lang = Lang::pick(None, &headers);
+    let lang = Lang::pick(form.lang.as_deref(), &headers);
     let user_ref = state.accounts.user_ref(&form);
     let signup = match state.service.sign_up(&form.token, user_ref).await {
         Ok(s) => s,

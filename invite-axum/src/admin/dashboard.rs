@@ -167,11 +167,21 @@ pub(crate) async fn dashboard_page(
         })
         .collect();
     let days = &series.days;
+    let total = |f: fn(&invite_core::DayActivity) -> u64| days.iter().map(f).sum::<u64>();
+    let graph = |key: &str, f: fn(&invite_core::DayActivity) -> u64| {
+        let l = label(&t, key);
+        context! { label => l, total => total(f).to_string(), svg => Value::from_safe_string(svg::bars(l, days, f)) }
+    };
+    let share = label(&t, "completion_share");
     let graphs = vec![
-        svg::bars(label(&t, "sent"), days, |d| d.invitations_sent),
-        svg::bars(label(&t, "signups"), days, |d| d.signups),
-        svg::bars(label(&t, "first_logins"), days, |d| d.first_logins),
-        svg::ring(label(&t, "completion_share"), series.completion_share),
+        graph("sent", |d| d.invitations_sent),
+        graph("signups", |d| d.signups),
+        graph("first_logins", |d| d.first_logins),
+        context! {
+            label => share,
+            total => format!("{:.0}%", series.completion_share * 100.0),
+            svg => Value::from_safe_string(svg::ring(share, series.completion_share)),
+        },
     ];
     let seats = dashboard.seats;
     let gauge = if seats.limit == 0 {
@@ -193,7 +203,7 @@ pub(crate) async fn dashboard_page(
         counts => dashboard.counts,
         seats => context! { limit => seats.limit, used => seats.used, available => seats.available, percent => gauge },
         reminders => dashboard.reminders_enabled,
-        graphs => graphs.into_iter().map(Value::from_safe_string).collect::<Vec<_>>(),
+        graphs => graphs,
         tabs => tabs,
         tab => TABS.iter().find(|(t, _)| *t == query.tab).map_or("all", |(_, k)| *k),
         q => list.q.clone().unwrap_or_default(),

@@ -119,16 +119,21 @@ pub fn start() -> DateTime<Utc> {
 
 impl World {
     pub fn new() -> Self {
+        Self::with(|web| web)
+    }
+
+    /// The app as `configure` sets it up.
+    pub fn with(configure: impl FnOnce(InviteWeb) -> InviteWeb) -> Self {
         let store = Arc::new(Faulty {
             inner: MemoryStore::new(),
             mode: AtomicU8::new(PASS),
         });
         let clock = Arc::new(ManualClock::new(start()));
         let notifier = Arc::new(RecordingNotifier::new());
-        let app = InviteWeb::new(store.clone(), clock.clone(), HeaderActor)
+        let web = InviteWeb::new(store.clone(), clock.clone(), HeaderActor)
             .catalog(MemoryCatalog::default())
-            .secure_cookies(false)
-            .build();
+            .secure_cookies(false);
+        let app = configure(web).build();
         let dispatcher = Dispatcher::new(
             store.clone(),
             notifier.clone(),

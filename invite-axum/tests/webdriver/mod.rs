@@ -53,12 +53,16 @@ pub fn driver() -> Driver {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         std::thread::sleep(POLL); // a bounded poll for the driver's socket
     }
-    Driver { url: format!("http://127.0.0.1:{port}"), child: Some(child) }
+    Driver {
+        url: format!("http://127.0.0.1:{port}"),
+        child: Some(child),
+    }
 }
 
 /// A fresh headless Chromium session with its own profile directory.
 pub async fn browser(driver: &Driver, name: &str) -> Client {
-    let profile = std::env::temp_dir().join(format!("invite-chromium-{}-{name}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("invite-chromium-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     let mut caps = serde_json::Map::new();
     let args = [
@@ -77,7 +81,11 @@ pub async fn browser(driver: &Driver, name: &str) -> Client {
     .map(|s| s.to_string())
     .chain([format!("--user-data-dir={}", profile.display())])
     .collect::<Vec<_>>();
-    let binary = if std::path::Path::new("/usr/bin/chromium").exists() { "/usr/bin/chromium" } else { "chromium" };
+    let binary = if std::path::Path::new("/usr/bin/chromium").exists() {
+        "/usr/bin/chromium"
+    } else {
+        "chromium"
+    };
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({ "args": args, "binary": binary }),
@@ -128,14 +136,20 @@ pub async fn text_of(c: &Client, css: &str, needle: &str) -> String {
                 last = t;
             }
         }
-        assert!(Instant::now() < deadline, "{css} never contained {needle:?}; last {last:?}");
+        assert!(
+            Instant::now() < deadline,
+            "{css} never contained {needle:?}; last {last:?}"
+        );
         tokio::time::sleep(POLL).await;
     }
 }
 
 /// Whether an element matching `css` exists now.
 pub async fn exists(c: &Client, css: &str) -> bool {
-    c.find_all(Locator::Css(css)).await.map(|v| !v.is_empty()).unwrap_or(false)
+    c.find_all(Locator::Css(css))
+        .await
+        .map(|v| !v.is_empty())
+        .unwrap_or(false)
 }
 
 /// The screenshots directory.
