@@ -116,10 +116,14 @@ pub(crate) async fn dashboard_page(
     let query = params.list.to_query()?;
     let service = &state.service;
     let org = load_org(state, actor, org_id).await?;
-    let dashboard = service.dashboard(actor, org_id).await?;
-    let page = service.list(actor, org_id, &query).await?;
     let (from, to) = default_range(state, &org);
-    let series = service.series(actor, org_id, from, to).await?;
+    // Concurrently: on a database store the three reads take three connections at once.
+    let (dashboard, page, series) = futures_util::future::try_join3(
+        service.dashboard(actor, org_id),
+        service.list(actor, org_id, &query),
+        service.series(actor, org_id, from, to),
+    )
+    .await?;
     let clients = match org.kind {
         OrgKind::Msp => state.catalog.clients_of(&**state.store(), org_id).await?,
         _ => Vec::new(),

@@ -66,7 +66,7 @@ pub async fn list(
             invitation: None,
         });
     }
-    out.sort_by(|a, b| b.member.joined_at.cmp(&a.member.joined_at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.member.joined_at));
     Ok(out)
 }
 
