@@ -224,3 +224,67 @@ impl IntoResponse for ApiError {
 
 /// What every route answers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use invite_core::{Action, Channel, InvitationId, MemberId, OrgId, Status, UserRef};
+
+    #[test]
+    fn every_refusal_has_its_own_code_and_a_4xx() {
+        let t = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+        let all = [
+            Refusal::OrganizationNotFound(OrgId::new()),
+            Refusal::InvitationNotFound(InvitationId::new()),
+            Refusal::MemberNotFound(MemberId::new()),
+            Refusal::Forbidden("x".into()),
+            Refusal::ActionNotAllowed {
+                action: Action::Resend,
+                status: Status::Completed,
+            },
+            Refusal::AlreadyInvited {
+                address: "a".into(),
+            },
+            Refusal::AlreadyMember {
+                address: "a".into(),
+            },
+            Refusal::NoSeatsAvailable,
+            Refusal::InvalidContact(ContactError::Empty),
+            Refusal::MissingContact {
+                user: UserRef::new("u"),
+                channel: Channel::Email,
+            },
+            Refusal::Unreachable {
+                address: "a".into(),
+                channel: Channel::Sms,
+            },
+            Refusal::ChannelNotAllowed(Channel::Sms),
+            Refusal::InvalidAccess(invite_core::AccessError::MspNeedsClientGrants),
+            Refusal::ResendCooldown { retry_after: t },
+            Refusal::FollowUpTooSoon { retry_after: t },
+            Refusal::UnknownLink,
+            Refusal::LinkCancelled,
+            Refusal::LinkExpired,
+            Refusal::LinkSuperseded,
+            Refusal::LinkAlreadyUsed,
+            Refusal::InvitationFailed,
+            Refusal::SeatsExhausted,
+            Refusal::InvalidSetting("x".into()),
+            Refusal::OutOfRange {
+                field: "f".into(),
+                allowed: "a".into(),
+            },
+            Refusal::InvalidQuery("q".into()),
+        ];
+        let mut codes = std::collections::HashSet::new();
+        for r in &all {
+            let (code, status) = refusal_code(r);
+            assert!(status.is_client_error(), "{code}");
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code}"
+            );
+            assert!(codes.insert(code), "{code} twice");
+        }
+    }
+}

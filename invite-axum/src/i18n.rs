@@ -319,3 +319,35 @@ const ERRORS: &[(&str, [&str; 2])] = &[
         ],
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_string_and_keys_are_unique() {
+        let keys: std::collections::HashSet<_> = STRINGS.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys.len(), STRINGS.len());
+        for (key, [en, ru]) in STRINGS.iter().chain(ERRORS) {
+            assert!(!en.is_empty() && !ru.is_empty(), "{key}");
+        }
+        assert_eq!(Lang::Ru.strings().len(), Lang::En.strings().len());
+    }
+
+    #[test]
+    fn the_language_comes_from_the_query_then_the_cookie_then_the_browser() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::pick(None, &h), Lang::En);
+        h.insert(
+            axum::http::header::ACCEPT_LANGUAGE,
+            "ru-RU,ru;q=0.9".parse().unwrap(),
+        );
+        assert_eq!(Lang::pick(None, &h), Lang::Ru);
+        h.insert(
+            axum::http::header::COOKIE,
+            "invite_lang=en".parse().unwrap(),
+        );
+        assert_eq!(Lang::pick(None, &h), Lang::En);
+        assert_eq!(Lang::pick(Some("ru"), &h), Lang::Ru);
+    }
+}

@@ -1008,3 +1008,41 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_selection_acts_on_its_organization_only() {
+    let w = World::new();
+    let msp = w.org("Northwind", json!({ "kind": "msp" }), 10).await;
+    let client = w
+        .org("Alpha", json!({ "kind": "client", "msp": msp }), 5)
+        .await;
+    let access = json!({ "type": "user", "grants": [{ "client": client, "role": "admin" }] });
+    let a = admin(&msp);
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &format!("/api/orgs/{msp}/invitations"),
+            Some(&a),
+            Some(json!({ "address": "t@example.com", "access": access })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    // The MSP's own id, posted under the client's path: refused, and nothing is cancelled.
+    let body = json!({ "action": "cancel", "ids": [id] });
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &format!("/api/orgs/{client}/invitations/selection"),
+            Some(&a),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v[0]["error"]["code"], "invitation_not_found");
+    let (_, _, v) = w
+        .call("GET", &format!("/api/invitations/{id}"), Some(&a), None)
+        .await;
+    assert_eq!(v["status"], "queued");
+    assert_eq!(v["access"]["grants"][0]["role"], "admin");
+}

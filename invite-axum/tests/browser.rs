@@ -191,6 +191,33 @@ async fn standalone_admin_invites_resends_deletes_and_invitees_sign_up() {
     row_status(&c, "bob@acme.test", "Waiting for an invitation").await;
     s.deliver().await;
 
+    // Edit access: the row's button opens the dialog without the addresses.
+    c.refresh().await.expect("reload");
+    element(
+        &c,
+        &format!(r#"button.act[data-action="edit_access"][data-id="{bob}"]"#),
+    )
+    .await
+    .click()
+    .await
+    .expect("edit");
+    element(&c, "#type-admin")
+        .await
+        .click()
+        .await
+        .expect("admin");
+    element(&c, "#permission-level")
+        .await
+        .send_keys("billing")
+        .await
+        .expect("level");
+    element(&c, "#invite-submit")
+        .await
+        .click()
+        .await
+        .expect("save");
+    text_of(&c, r#"tr[data-address="bob@acme.test"]"#, "admin (billing)").await;
+
     // Delete one after the confirmation, which lists what will happen.
     c.refresh().await.expect("reload");
     let cat = row_id(&c, "cat@acme.test").await;

@@ -9,7 +9,7 @@ use crate::standin::selection::{self, SelectionAction};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use invite_core::{InvitationId, Refusal};
+use invite_core::InvitationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -38,24 +38,19 @@ pub async fn selection(
 ) -> ApiResult<Json<Vec<OutcomeJson>>> {
     let ids: Vec<InvitationId> = body.ids.iter().copied().map(InvitationId).collect();
     let service = &state.service;
-    let items = if body.dry_run {
-        selection::dry_run(service, &actor, body.action, &ids).await?
-    } else {
-        selection::run(service, &actor, body.action, &ids).await?
-    };
     let org = invite_core::OrgId(org);
+    let items = if body.dry_run {
+        selection::dry_run(service, &actor, org, body.action, &ids).await?
+    } else {
+        selection::run(service, &actor, org, body.action, &ids).await?
+    };
     Ok(Json(
         items
             .into_iter()
             .map(|item| {
-                // A selection acts on one organization's rows only.
-                let result = item.result.and_then(|v| {
-                    if v.invitation.org == org {
-                        Ok(InvitationJson::of(&v.invitation, v.status))
-                    } else {
-                        Err(Refusal::InvitationNotFound(item.id).into())
-                    }
-                });
+                let result = item
+                    .result
+                    .map(|v| InvitationJson::of(&v.invitation, v.status));
                 OutcomeJson::of(item.id.to_string(), result)
             })
             .collect(),

@@ -5,7 +5,7 @@
 //! core would refuse; the real run answers those per id).
 
 use crate::state::Service;
-use invite_core::{Action, Actor, Error, InvitationId, InvitationView, Refusal};
+use invite_core::{Action, Actor, Error, InvitationId, InvitationView, OrgId, Refusal};
 
 /// What a selection does to each row.
 #[derive(
@@ -56,13 +56,14 @@ fn check_size(ids: &[InvitationId]) -> Result<(), Error> {
 pub async fn dry_run(
     service: &Service,
     actor: &Actor,
+    org: OrgId,
     action: SelectionAction,
     ids: &[InvitationId],
 ) -> Result<Vec<ItemOutcome>, Error> {
     check_size(ids)?;
     let mut out = Vec::with_capacity(ids.len());
     for &id in dedup(ids).iter() {
-        let result = match service.invitation(actor, id).await {
+        let result = match of_org(service, actor, org, id).await {
             Ok(view) if view.status.allows(action.action()) => Ok(view),
             Ok(view) => Err(Refusal::ActionNotAllowed {
                 action: action.action(),
@@ -80,15 +81,19 @@ pub async fn dry_run(
 pub async fn run(
     service: &Service,
     actor: &Actor,
+    org: OrgId,
     action: SelectionAction,
     ids: &[InvitationId],
 ) -> Result<Vec<ItemOutcome>, Error> {
     check_size(ids)?;
     let mut out = Vec::with_capacity(ids.len());
     for &id in dedup(ids).iter() {
-        let done = match action {
-            SelectionAction::Resend => service.resend(actor, id).await,
-            SelectionAction::Cancel => service.cancel(actor, id).await,
+        let done = match of_org(service, actor, org, id).await {
+            Err(e) => Err(e),
+            Ok(_) => match action {
+                SelectionAction::Resend => service.resend(actor, id).await,
+                SelectionAction::Cancel => service.cancel(actor, id).await,
+            },
         };
         let result = match done {
             Ok(_) => service.invitation(actor, id).await,
@@ -97,6 +102,21 @@ pub async fn run(
         out.push(ItemOutcome { id, result });
     }
     Ok(out)
+}
+
+/// The invitation, if the actor may read it and it belongs to `org` (otherwise it does not
+/// exist, as for the core's reads, R10.1): a selection acts on one organization's rows.
+async fn of_org(
+    service: &Service,
+    actor: &Actor,
+    org: OrgId,
+    id: InvitationId,
+) -> Result<InvitationView, Error> {
+    let view = service.invitation(actor, id).await?;
+    if view.invitation.org != org {
+        return Err(Refusal::InvitationNotFound(id).into());
+    }
+    Ok(view)
 }
 
 /// The ids in their first order, each once: a double submission of one id acts once.
