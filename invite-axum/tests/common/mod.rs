@@ -227,3 +227,14 @@ pub fn admin(org: &str) -> Actor {
 pub fn reader(org: &str) -> Actor {
     Actor::read_only(OrgId(org.parse().expect("uuid")), "u-reader", "Rob Reader")
 }
+
+/// A read-only user access, as JSON.
+pub fn user() -> Value {
+    serde_json::json!({ "type": "user", "role": "read_only" })
+}
+
+/// A standalone organization named Acme.
+pub async fn standalone(w: &World, seats: u32) -> String {
+    w.org("Acme", serde_json::json!({ "kind": "standalone" }), seats)
+        .await
+}
