@@ -17,10 +17,11 @@
 //! library and baseline alike.
 
 use chrono::{DateTime, Utc};
-use criterion::{Criterion, SamplingMode, criterion_main};
+use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_main};
 use invite_core::{
-    Access, Actor, Dispatcher, DispatcherConfig, InvitationService, ManualClock, OrgId, OrgKind,
-    OrgSettings, RecordingNotifier, Refusal, Role, ServiceConfig, ViewStore,
+    Access, Actor, Channel, Contact, Dispatcher, DispatcherConfig, InvitationService, ManualClock,
+    MemberId, OrgId, OrgKind, OrgSettings, RecordingNotifier, Refusal, Role, SeatPolicy,
+    ServiceConfig, ViewStore,
 };
 use invite_sqlx::PgStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -123,7 +124,7 @@ fn service(
 
 /// The hand-written insert of the invitation rows: one statement, one array per column.
 const BASELINE_INSERT_INVITATIONS: &str = "\
-    INSERT INTO invitations (id, org_id, channel, address_key, email_key, contact, access, \
+    INSERT INTO invite.invitations (id, org_id, channel, address_key, email_key, contact, access, \
         sender, created_at, last_invited_at, send_count, awaiting_delivery, link_generation, \
         version) \
     SELECT id, $2, 'email', key, key, \
@@ -134,13 +135,13 @@ const BASELINE_INSERT_INVITATIONS: &str = "\
     FROM UNNEST($1::uuid[], $4::text[]) AS u(id, key)";
 
 const BASELINE_INSERT_MESSAGES: &str = "\
-    INSERT INTO outbox (id, org_id, invitation_id, kind, link_generation, created_at, due_at, \
+    INSERT INTO invite.outbox (id, org_id, invitation_id, kind, link_generation, created_at, due_at, \
         attempts, state) \
     SELECT gen_random_uuid(), $2, id, 'invitation', 1, $3, $3, 0, 'pending' \
     FROM UNNEST($1::uuid[]) AS u(id)";
 
 const BASELINE_INSERT_AUDIT: &str = "\
-    INSERT INTO audit_events (id, org_id, invitation_id, at, kind, action, actor, after_status) \
+    INSERT INTO invite.audit_events (id, org_id, invitation_id, at, kind, action, actor, after_status) \
     SELECT gen_random_uuid(), $2, id, $3, 'Invited', '\"Invited\"'::jsonb, \
         jsonb_build_object('OrgUser', jsonb_build_object('user', 'bench', 'org', $2, \
             'role', 'Admin', 'name', 'Bench')), \
@@ -148,8 +149,8 @@ const BASELINE_INSERT_AUDIT: &str = "\
     FROM UNNEST($1::uuid[]) AS u(id)";
 
 /// Empties the bulk database's tables but the organizations (not timed).
-const BULK_RESET: &str =
-    "TRUNCATE invitations, members, links, outbox, reminder_marks, audit_events";
+const BULK_RESET: &str = "TRUNCATE invite.invitations, invite.members, invite.links, invite.outbox, \
+     invite.reminder_marks, invite.audit_events";
 
 fn bulk_invite(c: &mut Criterion, rt: &Runtime, pool: &PgPool) {
     const N: usize = 10_000;
@@ -259,7 +260,7 @@ async fn reset(pool: &PgPool) {
 /// `invite-sqlx/tests/explain.rs`): 20% queued, 30% pending, 15% expired, 5% failed, 10%
 /// never used, 15% completed, 5% cancelled.
 const FIXTURE_ORGANIZATIONS: &str = "\
-    INSERT INTO organizations (id, name, kind, msp_id, seat_limit, seat_policy, \
+    INSERT INTO invite.organizations (id, name, kind, msp_id, seat_limit, seat_policy, \
         reminders_enabled, settings, version) \
     SELECT md5('org' || n)::uuid, 'Org ' || n, 'standalone', NULL, 1000000, \
         'claim_on_signup', false, $1::jsonb, 0 \
@@ -267,7 +268,7 @@ const FIXTURE_ORGANIZATIONS: &str = "\
     ON CONFLICT DO NOTHING";
 
 const FIXTURE_INVITATIONS: &str = "\
-    INSERT INTO invitations (id, org_id, channel, address_key, email_key, contact, access, \
+    INSERT INTO invite.invitations (id, org_id, channel, address_key, email_key, contact, access, \
         sender, created_at, last_invited_at, send_count, last_sent_at, expires_at, \
         awaiting_delivery, link_generation, failure, signed_up_at, completed_at, completed_by, \
         closed_at, close_reason, version) \
@@ -307,7 +308,7 @@ const BASELINE_DASHBOARD: &str = "\
             WHEN expires_at <= $2 THEN 'expired' \
             ELSE 'pending' END AS status, \
         channel, count(*) \
-    FROM invitations WHERE org_id = $1 AND closed_at IS NULL \
+    FROM invite.invitations WHERE org_id = $1 AND closed_at IS NULL \
     GROUP BY 1, 2";
 
 async fn million_row_fixture(pool: &PgPool) -> OrgId {
@@ -316,7 +317,7 @@ async fn million_row_fixture(pool: &PgPool) -> OrgId {
         .await
         .expect("a constant");
     let filled: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM invitations WHERE id = md5('inv1000000')::uuid)",
+        "SELECT EXISTS (SELECT 1 FROM invite.invitations WHERE id = md5('inv1000000')::uuid)",
     )
     .fetch_one(pool)
     .await
@@ -534,6 +535,339 @@ fn signups(c: &mut Criterion, rt: &Runtime, pool: &PgPool) {
     group.finish();
 }
 
+// ------------------------------------------------------------------ seats by organization size
+
+/// Recreated at every run, so both organizations start from the same state.
+const SEATS_DATABASE: &str = "invite_bench_seats";
+/// The organization sizes compared (issue 8.5): the seat check must not grow with members.
+const ORG_SIZES: [u32; 2] = [10, 100_000];
+
+/// `$4` active members of organization `$1`, joined at `$2`, without invitations (the
+/// fixture; not timed). Addresses carry `$3` so that no invitation of the benches matches.
+const FIXTURE_MEMBERS: &str = "\
+    INSERT INTO invite.members (id, org_id, email_key, phone, contact, user_ref, access, \
+        invitation_id, joined_at, removed_at, version) \
+    SELECT gen_random_uuid(), $1, k.key, NULL, \
+        jsonb_build_object('email', jsonb_build_object('display', k.key, 'key', k.key), \
+            'phone', NULL), \
+        NULL, '{\"invitation_type\":\"User\",\"scope\":{\"Role\":\"ReadOnly\"}}'::jsonb, NULL, \
+        $2, NULL, 0 \
+    FROM (SELECT 'member' || n || '@' || $3 || '.example.com' AS key \
+          FROM generate_series(1, $4::int) n) k";
+
+/// A fresh, migrated `invite_bench_seats` database; `None` without `DATABASE_URL`.
+fn fresh_pool(rt: &Runtime, name: &str) -> Option<PgPool> {
+    let url = std::env::var("DATABASE_URL").ok()?;
+    rt.block_on(async {
+        let admin = PgConnectOptions::from_str(&url).expect("a valid DATABASE_URL");
+        let mut conn = admin
+            .connect()
+            .await
+            .expect("the server accepts connections");
+        let quoted = format!("\"{name}\"");
+        conn.execute(format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)").as_str())
+            .await
+            .expect("the old bench database is dropped");
+        conn.execute(format!("CREATE DATABASE {quoted}").as_str())
+            .await
+            .expect("the bench database is created");
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(admin.database(name))
+            .await
+            .expect("the bench database accepts connections");
+        PgStore::new(pool.clone())
+            .migrate()
+            .await
+            .expect("the migrations apply");
+        Some(pool)
+    })
+}
+
+/// One organization of the comparison: `members` active members, seats to spare.
+struct SizedOrg {
+    id: OrgId,
+    admin: Actor,
+    members: u32,
+    policy: SeatPolicy,
+}
+
+async fn sized_org(
+    pool: &PgPool,
+    service: &InvitationService<PgStore, Arc<ManualClock>>,
+    members: u32,
+    policy: SeatPolicy,
+) -> SizedOrg {
+    let mut settings = OrgSettings::with_seats(10_000_000);
+    settings.seat_policy = policy;
+    let org = service
+        .create_organization(&operator(), "Sized", OrgKind::Standalone, settings)
+        .await
+        .expect("the organization is created");
+    let tag = Uuid::new_v4().simple().to_string();
+    sqlx::query(FIXTURE_MEMBERS)
+        .bind(org.id.0)
+        .bind(bench_now())
+        .bind(&tag[..12])
+        .bind(members as i32)
+        .execute(pool)
+        .await
+        .expect("the members are inserted");
+    SizedOrg {
+        id: org.id,
+        admin: Actor::admin(org.id, "bench", "Bench Admin"),
+        members,
+        policy,
+    }
+}
+
+fn policy_name(p: SeatPolicy) -> &'static str {
+    match p {
+        SeatPolicy::ClaimOnSignup => "claim_on_signup",
+        SeatPolicy::ReserveOnInvite => "reserve_on_invite",
+    }
+}
+
+/// What the seat benches share: the service, a dispatcher with its notifier, fresh
+/// addresses.
+struct SeatBench {
+    service: Arc<InvitationService<PgStore, Arc<ManualClock>>>,
+    dispatcher: Dispatcher<PgStore, Arc<RecordingNotifier>, Arc<ManualClock>>,
+    notifier: Arc<RecordingNotifier>,
+    next_address: AtomicUsize,
+}
+
+impl SeatBench {
+    fn fresh_address(&self) -> String {
+        let n = self.next_address.fetch_add(1, Ordering::Relaxed);
+        format!("new{n}@example.com")
+    }
+
+    /// `n` delivered invitations in `org`, ready to sign up (not timed): their tokens.
+    async fn delivered(&self, org: &SizedOrg, n: u64) -> Vec<String> {
+        let addresses: Vec<String> = (0..n).map(|_| self.fresh_address()).collect();
+        let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let invited = self
+            .service
+            .invite_many(&org.admin, org.id, &refs, Access::user(Role::ReadOnly))
+            .await
+            .expect("the invites run");
+        self.dispatcher
+            .drain()
+            .await
+            .expect("the invitations are delivered");
+        let delivered = self.notifier.delivered();
+        invited
+            .into_iter()
+            .map(|o| {
+                let id = o.result.expect("invited").id;
+                delivered
+                    .iter()
+                    .rev()
+                    .find(|n| n.invitation == id)
+                    .and_then(|n| n.signup_url.as_ref())
+                    .expect("a link was delivered")
+                    .expose()
+                    .strip_prefix(SIGNUP_URL_BASE)
+                    .expect("the bench's base")
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// One timed signup; answers its duration and the new member.
+    async fn sign_up(&self, token: &str) -> (Duration, MemberId) {
+        let started = Instant::now();
+        let signup = self
+            .service
+            .sign_up(token, None)
+            .await
+            .expect("a free seat");
+        (started.elapsed(), signup.member.id)
+    }
+
+    /// Removes the members the signups added (not timed), so the organization keeps its size.
+    async fn remove(&self, org: &SizedOrg, members: Vec<MemberId>) {
+        for member in members {
+            self.service
+                .remove_member(&org.admin, member)
+                .await
+                .expect("the member is removed");
+        }
+    }
+
+    /// One timed invite of a new address.
+    async fn invite(&self, org: &SizedOrg) -> Duration {
+        let contact = Contact::parse_email(&self.fresh_address()).expect("valid");
+        let started = Instant::now();
+        let invitation = self
+            .service
+            .invite(
+                &org.admin,
+                org.id,
+                contact,
+                Channel::Email,
+                Access::user(Role::ReadOnly),
+            )
+            .await
+            .expect("the invite is accepted");
+        let took = started.elapsed();
+        black_box(invitation);
+        took
+    }
+}
+
+/// Invite and signup latency (one command each, sequential) in an organization of 10 members
+/// vs one of 100,000, under both seat policies, in the same run (issue 8.5). Signups are
+/// prepared (invited, delivered) before the timer starts, and the members they add are
+/// removed after it stops, so each organization keeps its size. After criterion's groups,
+/// [`paired_report`] measures the same commands alternating between the two sizes.
+fn seats_by_org_size(c: &mut Criterion, rt: &Runtime) {
+    let Some(pool) = fresh_pool(rt, SEATS_DATABASE) else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(bench_now()));
+    let service = service(&pool, clock.clone());
+    let orgs: Vec<Arc<SizedOrg>> = rt.block_on(async {
+        let mut orgs = Vec::new();
+        for policy in [SeatPolicy::ClaimOnSignup, SeatPolicy::ReserveOnInvite] {
+            for members in ORG_SIZES {
+                orgs.push(Arc::new(sized_org(&pool, &service, members, policy).await));
+            }
+        }
+        pool.execute("VACUUM ANALYZE").await.expect("vacuum runs");
+        orgs
+    });
+    let notifier = Arc::new(RecordingNotifier::new());
+    let bench = Arc::new(SeatBench {
+        service,
+        dispatcher: Dispatcher::new(
+            PgStore::new(pool.clone()),
+            notifier.clone(),
+            clock,
+            DispatcherConfig::new(SIGNUP_URL_BASE),
+        ),
+        notifier,
+        next_address: AtomicUsize::new(0),
+    });
+
+    let mut group = c.benchmark_group("pg_seats_by_org_size");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(6));
+    // Signups first: their set-up drains the outbox, which the invites then fill.
+    for org in &orgs {
+        let id = BenchmarkId::new(format!("signup_{}", policy_name(org.policy)), org.members);
+        group.bench_function(id, |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (bench, org) = (bench.clone(), org.clone());
+                async move {
+                    let tokens = bench.delivered(&org, iters).await;
+                    let mut total = Duration::ZERO;
+                    let mut joined = Vec::with_capacity(tokens.len());
+                    for token in &tokens {
+                        let (took, member) = bench.sign_up(token).await;
+                        total += took;
+                        joined.push(member);
+                    }
+                    bench.remove(&org, joined).await;
+                    total
+                }
+            })
+        });
+    }
+    for org in &orgs {
+        let id = BenchmarkId::new(format!("invite_{}", policy_name(org.policy)), org.members);
+        group.bench_function(id, |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let (bench, org) = (bench.clone(), org.clone());
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        total += bench.invite(&org).await;
+                    }
+                    total
+                }
+            })
+        });
+    }
+    group.finish();
+    // `cargo test --benches` runs each bench once to see that it works (no `--bench`
+    // argument); the paired rounds are measurement only.
+    if std::env::args().any(|a| a == "--bench") {
+        rt.block_on(paired_report(&bench, &orgs));
+    }
+}
+
+/// Rounds per command and policy in [`paired_report`].
+const PAIRED_ROUNDS: usize = 300;
+
+/// The ratio criterion's separate groups cannot give on a shared machine, whose load drifts
+/// between groups: each round runs the command once in the small organization and once in
+/// the big one (which goes first alternates), so drift hits both alike; prints the median
+/// and mean of each and the ratio of the medians.
+async fn paired_report(bench: &SeatBench, orgs: &[Arc<SizedOrg>]) {
+    fn median(mut v: Vec<Duration>) -> Duration {
+        v.sort();
+        v[v.len() / 2]
+    }
+    fn mean(v: &[Duration]) -> Duration {
+        v.iter().sum::<Duration>() / v.len() as u32
+    }
+    eprintln!("\npaired rounds ({PAIRED_ROUNDS} per line), median (mean):");
+    for policy in [SeatPolicy::ClaimOnSignup, SeatPolicy::ReserveOnInvite] {
+        let of = |members: u32| {
+            orgs.iter()
+                .find(|o| o.policy == policy && o.members == members)
+                .expect("the organization exists")
+        };
+        let (small, big) = (of(ORG_SIZES[0]), of(ORG_SIZES[1]));
+        for command in ["signup", "invite"] {
+            let mut times = [Vec::new(), Vec::new()];
+            let mut tokens = [Vec::new().into_iter(), Vec::new().into_iter()];
+            if command == "signup" {
+                for (n, org) in [small, big].into_iter().enumerate() {
+                    tokens[n] = bench.delivered(org, PAIRED_ROUNDS as u64).await.into_iter();
+                }
+            }
+            let mut joined = [Vec::new(), Vec::new()];
+            for round in 0..PAIRED_ROUNDS {
+                let order = match round % 2 {
+                    0 => [0, 1],
+                    _ => [1, 0],
+                };
+                for n in order {
+                    let org = [small, big][n];
+                    let took = match command {
+                        "signup" => {
+                            let token = tokens[n].next().expect("a token per round");
+                            let (took, member) = bench.sign_up(&token).await;
+                            joined[n].push(member);
+                            took
+                        }
+                        _ => bench.invite(org).await,
+                    };
+                    times[n].push(took);
+                }
+            }
+            for (n, org) in [small, big].into_iter().enumerate() {
+                bench.remove(org, std::mem::take(&mut joined[n])).await;
+            }
+            let [s, b] = times;
+            let (ms, mb) = (mean(&s), mean(&b));
+            let (s, b) = (median(s), median(b));
+            eprintln!(
+                "  {command} {}: {} members {s:.2?} ({ms:.2?}), {} members {b:.2?} ({mb:.2?}), \
+                 ratio {:.2}",
+                policy_name(policy),
+                small.members,
+                big.members,
+                b.as_secs_f64() / s.as_secs_f64()
+            );
+        }
+    }
+}
+
 fn pg_benches(c: &mut Criterion) {
     let rt = runtime();
     let Some(bulk) = bench_pool(&rt, BULK_DATABASE) else {
@@ -545,6 +879,7 @@ fn pg_benches(c: &mut Criterion) {
     };
     dashboard(c, &rt, &pool);
     signups(c, &rt, &pool);
+    seats_by_org_size(c, &rt);
 }
 
 /// `criterion_group!` makes an undocumented `pub fn`; keep it out of the crate's public items.

@@ -30,10 +30,19 @@ impl fmt::Display for Role {
 pub struct PermissionLevel(String);
 
 impl PermissionLevel {
-    /// A non-empty level of at most 64 characters, trimmed.
+    /// A level of 1 to 64 characters after trimming, without control characters (see
+    /// [`crate::bounds`]), trimmed.
+    ///
+    /// ```
+    /// use invite_core::PermissionLevel;
+    /// assert_eq!(PermissionLevel::new(" owner ").unwrap().as_str(), "owner");
+    /// assert!(PermissionLevel::new("").is_err());
+    /// assert!(PermissionLevel::new("own\ner").is_err());
+    /// assert!(PermissionLevel::new(&"x".repeat(65)).is_err());
+    /// ```
     pub fn new(level: &str) -> Result<Self, AccessError> {
         let level = level.trim();
-        if level.is_empty() || level.chars().count() > 64 {
+        if level.is_empty() || level.chars().count() > 64 || level.chars().any(char::is_control) {
             return Err(AccessError::InvalidPermissionLevel);
         }
         Ok(Self(level.to_owned()))
@@ -118,8 +127,10 @@ impl Access {
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AccessError {
-    /// An admin needs a permission level of 1 to 64 characters.
-    #[error("an admin invitation needs a permission level of 1 to 64 characters")]
+    /// An admin needs a permission level of 1 to 64 characters, without control characters.
+    #[error(
+        "an admin invitation needs a permission level of 1 to 64 characters, without control characters"
+    )]
     InvalidPermissionLevel,
     /// An MSP must grant access per client, not one role.
     #[error("an invitation from an MSP must grant access to one or more of its clients")]

@@ -1,28 +1,47 @@
 //! The allowed range of every setting and input, decided here so that every store gives the
 //! same answer: an out-of-range value is refused with [`Refusal::OutOfRange`] naming the field
-//! and its range, before anything is stored.
+//! and its range, before anything is stored. Nothing that reaches a store escapes them: a
+//! control character, say, which PostgreSQL refuses in text and JSONB but `MemoryStore` would
+//! keep, is refused the same way for both.
 //!
-//! | what | allowed |
-//! |---|---|
-//! | validity of a link (R1.2) | 1 minute to 365 days |
-//! | resend cool-down (R5.2) | 0 to 1 day |
-//! | seat limit (R1.2) | 0 to 10,000,000 |
-//! | organization, sender and client names | 1 to 200 characters after trimming, no control characters |
-//! | application user ids, operator ids | 1 to 256 characters, no control characters |
-//! | permission levels (R2.4) | 1 to 64 characters, no control characters |
-//! | list search text (R9.2) | at most 200 characters, no control characters |
-//! | list page size (R9.2) | 1 to 500 |
-//! | event feed page size (R10.2) | 1 to 1,000 |
-//! | series range (R9.3) | 1 to 367 days, within years 1900 to 9999 |
-//! | addresses in one bulk call (R2.9) | `ServiceConfig::max_bulk`, 1,000 by default |
+//! | what | field named | allowed |
+//! |---|---|---|
+//! | validity of a link (R1.2) | `validity` | 1 minute to 365 days |
+//! | resend cool-down (R5.2) | `resend_cooldown` | 0 to 1 day |
+//! | reminder local time (R1.2, R8.1) | `reminder_time` | 00:00:00 to 23:59:59, whole seconds (no leap second) |
+//! | seat limit (R1.2) | `seat_limit` | 0 to 10,000,000 |
+//! | allowed channels (R1.2) | `channels` | at least one of e-mail and SMS |
+//! | organization name (R1.1) | `name` | 1 to 200 characters after trimming, no control characters |
+//! | the acting user's name, the sender of their invitations (R2.10, R10.2) | `actor.name` | 1 to 200 characters, not blank, no control characters |
+//! | the acting user's id, the operator's id (R10.1, R10.2) | `actor.user`, `actor.id` | 1 to 256 characters, not blank, no control characters |
+//! | application user ids given to `add_member`, `sign_up`, `invite_directory_users`, `status_of_users` (R2.11) | `user_ref`, `user`, `users` | 1 to 256 characters after trimming, no control characters |
+//! | user ids asked about in one `status_of_users` call (R2.11) | `users` | at most 1,000 |
+//! | client grants of one invitation (R2.5) | `grants` | at most 1,000 (and at least one: `MspNeedsClientGrants`) |
+//! | permission level (R2.4) | [`AccessError::InvalidPermissionLevel`](crate::AccessError::InvalidPermissionLevel) | 1 to 64 characters after trimming, no control characters |
+//! | phone numbers (R2.2) | [`ContactError::InvalidPhone`](crate::ContactError::InvalidPhone) | E.164: `+` and at most 15 digits (spaces, dashes, dots, parentheses between them are dropped) |
+//! | list search text (R9.2) | `search` | at most 200 characters, no control characters |
+//! | list page size (R9.2) | `limit` | 1 to 500 |
+//! | list cursor (R9.2) | `after` | a sort value within years 1900 to 9999 ([`Cursor::decode`](crate::Cursor::decode) answers `None` outside them) |
+//! | event feed page size (R10.2) | `limit` | 1 to 1,000 |
+//! | series range (R9.3) | `range` | 1 to 367 days, within years 1900 to 9999 |
+//! | addresses in one bulk call (R2.9) | `addresses` | `ServiceConfig::max_bulk`, 1,000 by default |
+//!
+//! Names, ids and texts are counted in characters (Unicode scalar values); control
+//! characters are those of [`char::is_control`] (C0, DEL and C1, tab and line breaks
+//! included), which no mail header, SMS or database text column takes safely.
 //!
 //! Durations and instants computed from stored values go through
 //! [`saturating_add`](crate::clock::saturating_add), so even a value written past these
 //! bounds (by an older version, or by hand) cannot make a worker panic.
 
+use crate::access::{Access, AccessScope};
+use crate::actor::Actor;
+use crate::dashboard::Cursor;
+use crate::ids::UserRef;
 use crate::org::OrgSettings;
 use crate::refusal::Refusal;
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
+use std::ops::RangeInclusive;
 
 /// Longest link validity.
 pub const MAX_VALIDITY: TimeDelta = TimeDelta::days(365);
@@ -36,12 +55,19 @@ pub const MAX_SEAT_LIMIT: u32 = 10_000_000;
 pub const MAX_NAME_CHARS: usize = 200;
 /// Longest application user id or operator id, in characters.
 pub const MAX_ID_CHARS: usize = 256;
+/// Most user ids one `status_of_users` call asks about.
+pub const MAX_USERS_PER_CALL: usize = 1_000;
+/// Most client grants one invitation carries.
+pub const MAX_GRANTS: usize = 1_000;
 /// Longest search text, in characters.
 pub const MAX_SEARCH_CHARS: usize = 200;
 /// Largest list page.
 pub const MAX_PAGE_SIZE: u32 = 500;
 /// Longest series range, in days, the first and last included.
 pub const MAX_SERIES_DAYS: i64 = 367;
+/// The years a dashboard's dates (series ranges, list cursors) fall in: a dashboard's, not
+/// the calendar's edges, which no two stores agree on.
+pub const DASHBOARD_YEARS: RangeInclusive<i32> = 1900..=9999;
 
 fn out_of_range(field: &str, allowed: &str) -> Refusal {
     Refusal::OutOfRange {
@@ -66,6 +92,12 @@ pub fn check_settings(s: &OrgSettings) -> Result<(), Refusal> {
     if s.resend_cooldown < TimeDelta::zero() || s.resend_cooldown > MAX_RESEND_COOLDOWN {
         return Err(out_of_range("resend_cooldown", "0 to 1 day"));
     }
+    if s.reminder_time.nanosecond() != 0 {
+        return Err(out_of_range(
+            "reminder_time",
+            "00:00:00 to 23:59:59 in whole seconds",
+        ));
+    }
     if s.seat_limit > MAX_SEAT_LIMIT {
         return Err(out_of_range("seat_limit", "0 to 10,000,000"));
     }
@@ -85,6 +117,15 @@ fn check_text(field: &str, value: &str, max: usize, allowed: &str) -> Result<Str
         return Err(out_of_range(field, allowed));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Like `check_text`, for a value stored as given (an actor in the audit trail): the whole
+/// value counts, surrounding white space included.
+fn check_as_given(field: &str, value: &str, max: usize, allowed: &str) -> Result<(), Refusal> {
+    if value.chars().count() > max {
+        return Err(out_of_range(field, allowed));
+    }
+    check_text(field, value, max, allowed).map(drop)
 }
 
 /// Trims and checks a name (`field` names it in the refusal): 1 to 200 characters, no
@@ -114,6 +155,73 @@ pub fn check_id(field: &str, value: &str) -> Result<String, Refusal> {
         MAX_ID_CHARS,
         "1 to 256 characters, no control characters",
     )
+}
+
+/// Checks the actor of a command that changes something (R10.1, R10.2): the actor goes into
+/// the audit trail as given, and a user's name onto their invitations as the sender (R2.10).
+/// A user's id (`actor.user`) and an operator's (`actor.id`) are 1 to 256 characters, a
+/// user's name (`actor.name`) 1 to 200, none blank or with control characters. The
+/// invitee, the application and the system carry nothing to check.
+///
+/// ```
+/// use invite_core::{bounds, Actor, OrgId, Refusal};
+/// let org = OrgId::new();
+/// assert!(bounds::check_actor(&Actor::admin(org, "u-1", "Ann Lee")).is_ok());
+/// let refused = bounds::check_actor(&Actor::admin(org, "u-1", "Ann\0Lee"));
+/// assert!(matches!(refused, Err(Refusal::OutOfRange { field, .. }) if field == "actor.name"));
+/// ```
+pub fn check_actor(actor: &Actor) -> Result<(), Refusal> {
+    const ID: &str = "1 to 256 characters, not blank, no control characters";
+    const NAME: &str = "1 to 200 characters, not blank, no control characters";
+    match actor {
+        Actor::OrgUser { user, name, .. } => {
+            check_as_given("actor.user", user.as_str(), MAX_ID_CHARS, ID)?;
+            check_as_given("actor.name", name, MAX_NAME_CHARS, NAME)
+        }
+        Actor::Operator { id } => check_as_given("actor.id", id, MAX_ID_CHARS, ID),
+        Actor::Invitee | Actor::Application | Actor::System => Ok(()),
+    }
+}
+
+/// Checks the application user ids of one `status_of_users` call (R2.11): at most 1,000,
+/// each as [`check_id`] wants it. Answers them trimmed, in order.
+pub fn check_user_refs(users: &[UserRef]) -> Result<Vec<UserRef>, Refusal> {
+    if users.len() > MAX_USERS_PER_CALL {
+        return Err(out_of_range("users", "at most 1,000 user ids per call"));
+    }
+    users
+        .iter()
+        .map(|u| check_id("users", u.as_str()).map(UserRef))
+        .collect()
+}
+
+/// Checks the number of client grants of an access (R2.5): at most 1,000. (None at all is
+/// the access rule's [`AccessError::MspNeedsClientGrants`](crate::AccessError::MspNeedsClientGrants).)
+pub fn check_grants(access: &Access) -> Result<(), Refusal> {
+    match &access.scope {
+        AccessScope::Clients(grants) if grants.len() > MAX_GRANTS => Err(out_of_range(
+            "grants",
+            "at most 1,000 client grants per invitation",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an instant falls in [`DASHBOARD_YEARS`].
+pub fn in_dashboard_years(t: DateTime<Utc>) -> bool {
+    DASHBOARD_YEARS.contains(&t.year())
+}
+
+/// Checks a list cursor (R9.2): its sort value, if any, within years 1900 to 9999. A cursor
+/// a store handed out always is, unless a stored record was given an instant outside them.
+pub fn check_cursor(cursor: Option<&Cursor>) -> Result<(), Refusal> {
+    match cursor.and_then(|c| c.key) {
+        Some(key) if !in_dashboard_years(key) => Err(out_of_range(
+            "after",
+            "a cursor whose sort value is within years 1900 to 9999",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a list search text: at most 200 characters, no control characters. Empty is no
@@ -148,7 +256,7 @@ pub fn check_page_size(limit: u32) -> Result<(), Refusal> {
 /// Checks a series range: `from <= to`, at most 367 days, within years 1900 to 9999 (a
 /// dashboard's graphs, not the calendar's edges).
 pub fn check_series_range(from: NaiveDate, to: NaiveDate) -> Result<(), Refusal> {
-    let in_years = |d: NaiveDate| (1900..=9999).contains(&d.year());
+    let in_years = |d: NaiveDate| DASHBOARD_YEARS.contains(&d.year());
     if from > to || !in_years(from) || !in_years(to) || (to - from).num_days() >= MAX_SERIES_DAYS {
         return Err(out_of_range(
             "range",

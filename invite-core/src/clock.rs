@@ -2,7 +2,8 @@
 //! (enforced by `clippy.toml`'s `disallowed-methods`), so every rule about time can be tested
 //! by moving a [`ManualClock`].
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
 use std::sync::Mutex;
 
 /// A source of the current time.
@@ -81,4 +82,40 @@ pub fn saturating_add(t: DateTime<Utc>, d: TimeDelta) -> DateTime<Utc> {
     } else {
         DateTime::<Utc>::MAX_UTC
     })
+}
+
+/// The local date of `t` in `tz`. Where that date would lie past the last day of chrono's
+/// calendar (or before its first), which only an instant at its very end can give, the UTC
+/// date: chrono's own `date_naive` panics there, and a stored instant must not make a read
+/// or a worker panic.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use invite_core::clock::local_date;
+/// let t: DateTime<Utc> = "2026-03-02T23:30:00Z".parse().unwrap();
+/// assert_eq!(local_date(t, chrono_tz::Europe::Moscow).to_string(), "2026-03-03");
+/// let end = DateTime::<Utc>::MAX_UTC;
+/// assert_eq!(local_date(end, chrono_tz::Pacific::Kiritimati), end.date_naive());
+/// ```
+pub fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let utc = t.naive_utc();
+    let offset = tz.offset_from_utc_datetime(&utc).fix();
+    utc.checked_add_offset(offset).unwrap_or(utc).date()
+}
+
+/// The end of a validity period of `validity` starting at `start` (R4.3): saturating, so a
+/// period too long for the calendar never ends, and a validity that is not positive (which
+/// only a value written past [`crate::bounds`] can be) ends at once rather than before it
+/// began, at an instant no store could hold.
+///
+/// ```
+/// use chrono::{DateTime, TimeDelta, Utc};
+/// use invite_core::clock::period_end;
+/// let t: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+/// assert_eq!(period_end(t, TimeDelta::hours(72)), t + TimeDelta::hours(72));
+/// assert_eq!(period_end(t, TimeDelta::MAX), DateTime::<Utc>::MAX_UTC);
+/// assert_eq!(period_end(t, TimeDelta::MIN), t);
+/// ```
+pub fn period_end(start: DateTime<Utc>, validity: TimeDelta) -> DateTime<Utc> {
+    saturating_add(start, validity.max(TimeDelta::zero()))
 }

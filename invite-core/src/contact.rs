@@ -115,55 +115,110 @@ impl fmt::Display for Email {
     }
 }
 
-/// A valid phone number in E.164 form (`+79051111111`).
+/// A valid phone number in E.164 form (`+79051111111`): `+`, a country code that does not
+/// start with 0, and at most 15 digits in all.
+///
+/// [`Phone::parse`] accepts what people type between the digits (spaces, dashes, dots,
+/// parentheses: `+7 (905) 111-11-11`) and nothing else: no letters (keypad letters are not
+/// turned into digits), no brackets, no second `+`, no extension.
 ///
 /// ```
 /// use invite_core::{Phone, ContactError};
 /// assert_eq!(Phone::parse("+7 905 111-11-11").unwrap().as_str(), "+79051111111");
 /// assert!(matches!(Phone::parse("9051111111"), Err(ContactError::MissingCountryCode { .. })));
+/// // Letters and brackets are not part of a phone number.
+/// assert!(matches!(Phone::parse("+496[127.0.0.1].llsxvthh"), Err(ContactError::InvalidPhone { .. })));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Phone(String);
 
+/// The most digits an E.164 number has, country code included.
+pub const MAX_PHONE_DIGITS: usize = 15;
+
+/// What may stand between the digits of a phone number as typed: spaces, dashes, dots and
+/// parentheses. They are dropped.
+fn is_phone_separator(c: char) -> bool {
+    matches!(c, ' ' | '-' | '.' | '(' | ')')
+}
+
+/// Whether `s` is in E.164 form: `+`, a first digit 1 to 9, then 1 to 14 more digits.
+fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (2..=MAX_PHONE_DIGITS).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
 impl Phone {
-    /// Validates a number and normalizes it to E.164.
+    /// Validates a number and normalizes it to E.164 (`+` and digits only).
     ///
-    /// A number written without `+` is accepted only if it already starts with a country code
-    /// that makes it a valid number (`79051111111`, as users of one seed product write);
-    /// otherwise it is [`ContactError::MissingCountryCode`].
+    /// - Between the digits, spaces, dashes, dots and parentheses are allowed and dropped;
+    ///   any other character (a letter, a bracket, a second `+`) makes it
+    ///   [`ContactError::InvalidPhone`], as do more than 15 digits.
+    /// - With `+`, the number must be valid in its country's numbering plan and written in
+    ///   full: the digits typed are the number (no trunk zero to drop, no area code to add),
+    ///   otherwise it is [`ContactError::InvalidPhone`].
+    /// - Without `+`, it is accepted only if it already starts with a country code that makes
+    ///   it a valid number (`79051111111`, as users of one seed product write); otherwise it
+    ///   is [`ContactError::MissingCountryCode`].
     pub fn parse(input: &str) -> Result<Self, ContactError> {
         let trimmed = input.trim();
-        if trimmed.is_empty() {
-            return Err(ContactError::InvalidPhone {
-                input: String::new(),
-                reason: "it is empty".into(),
-            });
-        }
-        let has_plus = trimmed.starts_with('+');
-        let international = if has_plus {
-            trimmed.to_owned()
-        } else {
-            format!("+{trimmed}")
+        let invalid = |reason: &str| ContactError::InvalidPhone {
+            input: trimmed.to_owned(),
+            reason: reason.to_owned(),
         };
-        let parsed = phonenumber::parse(None, &international);
-        match parsed {
-            Ok(number) if phonenumber::is_valid(&number) => Ok(Self(
-                number.format().mode(phonenumber::Mode::E164).to_string(),
-            )),
+        if trimmed.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        let (has_plus, rest) = match trimmed.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        if rest
+            .chars()
+            .any(|c| !c.is_ascii_digit() && !is_phone_separator(c))
+        {
+            return Err(invalid(
+                "only digits may follow the +, with spaces, dashes, dots or parentheses between them",
+            ));
+        }
+        let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(invalid("it has no digits"));
+        }
+        if digits.len() > MAX_PHONE_DIGITS {
+            return Err(invalid("an E.164 number has at most 15 digits"));
+        }
+        // Only `+` and digits reach the numbering plans: nothing there can turn letters into
+        // digits or read an extension.
+        let parsed = phonenumber::parse(None, format!("+{digits}"));
+        let e164 = match &parsed {
+            Ok(number) if phonenumber::is_valid(number) => {
+                Some(number.format().mode(phonenumber::Mode::E164).to_string())
+            }
+            _ => None,
+        };
+        // The number must be the digits as typed: numbering plans may add an area code to a
+        // short local number (+1 758 9811 becomes +1 758 758 9811) or drop a trunk zero
+        // (+44 (0)20 ...), and an SMS must go to the number the admin wrote.
+        let typed = format!("+{digits}");
+        match (e164, parsed) {
+            (Some(e164), _) if is_e164(&e164) && e164 == typed => Ok(Self(e164)),
             // Without `+` we cannot tell a wrong number from a missing country code; the
             // missing code is by far the common mistake, so that is what we report.
             _ if !has_plus => Err(ContactError::MissingCountryCode {
                 input: trimmed.to_owned(),
             }),
-            Ok(_) => Err(ContactError::InvalidPhone {
-                input: trimmed.to_owned(),
-                reason: "not a valid number in its country's numbering plan".into(),
-            }),
-            Err(e) => Err(ContactError::InvalidPhone {
-                input: trimmed.to_owned(),
-                reason: e.to_string(),
-            }),
+            (_, Err(e)) => Err(invalid(&e.to_string())),
+            (Some(e164), Ok(_)) if is_e164(&e164) => Err(invalid(&format!(
+                "not in E.164 form: written in full it would be {e164}"
+            ))),
+            (_, Ok(_)) => Err(invalid(
+                "not a valid number in its country's numbering plan",
+            )),
         }
     }
 

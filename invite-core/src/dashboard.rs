@@ -127,13 +127,29 @@ impl Cursor {
         }
     }
 
-    /// Parses [`Cursor::encode`]'s output; `None` for anything else.
+    /// Parses [`Cursor::encode`]'s output; `None` for anything else, and for a sort value
+    /// outside years 1900 to 9999 (see [`crate::bounds`]), which no list hands out for records
+    /// written by the library.
+    ///
+    /// ```
+    /// use invite_core::{Cursor, InvitationId};
+    /// let key = Some("2026-03-02T09:00:00Z".parse().unwrap());
+    /// let c = Cursor { key, id: InvitationId::new() };
+    /// assert_eq!(Cursor::decode(&c.encode()), Some(c));
+    /// assert_eq!(Cursor::decode("-8000000000000000000.0"), None);
+    /// ```
     pub fn decode(s: &str) -> Option<Self> {
         let (key, id) = s.split_once('.')?;
         let id = InvitationId(uuid::Uuid::parse_str(id).ok()?);
         let key = match key {
             "-" => None,
-            micros => Some(DateTime::from_timestamp_micros(micros.parse().ok()?)?),
+            micros => {
+                let key = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+                if !crate::bounds::in_dashboard_years(key) {
+                    return None;
+                }
+                Some(key)
+            }
         };
         Some(Self { key, id })
     }

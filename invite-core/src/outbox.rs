@@ -248,6 +248,9 @@ impl RetryPolicy {
         let delay = self
             .first_delay
             .checked_mul(1i32 << doublings)
+            // chrono's `checked_mul` bounds the whole seconds by i64, not by TimeDelta's own
+            // range: a product past `TimeDelta::MAX` would make later arithmetic panic.
+            .filter(|d| (TimeDelta::MIN..=TimeDelta::MAX).contains(d))
             .unwrap_or(self.max_delay);
         delay.min(self.max_delay)
     }
@@ -267,9 +270,32 @@ impl RetryPolicy {
     pub fn jittered_delay_after(&self, attempts: u32, unit: f64) -> TimeDelta {
         let delay = self.delay_after(attempts);
         let share = unit.clamp(0.0, 1.0) * f64::from(self.jitter_percent.min(100)) / 100.0;
-        let extra_ms = (delay.num_milliseconds() as f64 * share) as i64;
-        delay
-            .checked_add(&TimeDelta::milliseconds(extra_ms))
-            .unwrap_or(delay)
+        // In microseconds (what PostgreSQL keeps), so that the retries of a batch failed in
+        // one instant come back at distinct instants, not in a few shared milliseconds.
+        let extra = match delay.num_microseconds() {
+            Some(us) => Some(TimeDelta::microseconds((us as f64 * share) as i64)),
+            None => TimeDelta::try_milliseconds((delay.num_milliseconds() as f64 * share) as i64),
+        };
+        let extra = extra.unwrap_or_else(TimeDelta::zero);
+        delay.checked_add(&extra).unwrap_or(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r7_2_a_back_off_past_the_longest_duration_is_capped_not_a_panic() {
+        // Found by the decisions' fuzzing: 10^7 s doubled 30 times fits an i64 of seconds but
+        // not a TimeDelta, and chrono's `checked_mul` let it through.
+        let policy = RetryPolicy {
+            first_delay: TimeDelta::seconds(10_000_000),
+            max_delay: TimeDelta::MAX,
+            max_attempts: 100,
+            jitter_percent: 25,
+        };
+        assert_eq!(policy.delay_after(31), TimeDelta::MAX);
+        assert_eq!(policy.jittered_delay_after(31, 0.5), TimeDelta::MAX);
     }
 }

@@ -36,8 +36,8 @@ pub fn reminder_instant(day: NaiveDate, at: NaiveTime, tz: Tz) -> DateTime<Utc> 
             // Inside a gap. Gaps last at most a few hours; step forward to its end.
             (1..=24 * 60)
                 .find_map(|m| {
-                    tz.from_local_datetime(&(local + TimeDelta::minutes(m)))
-                        .earliest()
+                    let later = local.checked_add_signed(TimeDelta::minutes(m))?;
+                    tz.from_local_datetime(&later).earliest()
                 })
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_else(|| Utc.from_utc_datetime(&local))
@@ -51,7 +51,7 @@ pub fn due_day(settings: &OrgSettings, now: DateTime<Utc>) -> Option<(NaiveDate,
     if !settings.reminders_enabled {
         return None;
     }
-    let today = now.with_timezone(&settings.time_zone).date_naive();
+    let today = crate::clock::local_date(now, settings.time_zone);
     let instant = reminder_instant(today, settings.reminder_time, settings.time_zone);
     (now >= instant).then_some((today, instant))
 }

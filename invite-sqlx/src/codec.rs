@@ -8,9 +8,9 @@ use invite_core::outbox::{Lease, OutboxMessage};
 use invite_core::store::StoreError;
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
-    AuditId, Channel, CompletedBy, Invitation, InvitationId, InvitationRecord, Member, MemberId,
-    MessageId, MessageKind, OrgId, OrgKind, Organization, OutboxState, SeatPolicy, Status, Tab,
-    UserRef,
+    AuditId, Channel, CompletedBy, Delivered, Invitation, InvitationId, InvitationRecord, Member,
+    MemberId, MessageId, MessageKind, OrgId, OrgKind, Organization, OutboxState, SeatPolicy,
+    Status, Tab, UserRef,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -322,6 +322,22 @@ pub(crate) fn message(row: &PgRow) -> Result<OutboxMessage, StoreError> {
         last_error: get(row, "last_error")?,
         state,
         lease,
+        receipt: receipt(row)?,
+    })
+}
+
+/// The transport's receipt of a sent message, if it gave one.
+fn receipt(row: &PgRow) -> Result<Option<Delivered>, StoreError> {
+    let provider_id: Option<String> = get(row, "provider_id")?;
+    let parts: Option<i64> = get(row, "parts")?;
+    Ok(match (provider_id, parts) {
+        (None, None) => None,
+        (provider_id, parts) => Some(Delivered {
+            provider_id,
+            parts: parts
+                .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+                .unwrap_or(1),
+        }),
     })
 }
 

@@ -6,22 +6,28 @@
 //! message ids. Any conflict rolls the transaction back: nothing is written.
 //!
 //! Seats are counted before anything is written, under a `FOR NO KEY UPDATE` lock on the
-//! organization's row taken first, in a statement of its own: under READ COMMITTED a later
-//! statement sees everything the previous lock holder committed, so two signups racing for
-//! the last seat count one after the other (R3.4).
+//! organization's row taken first (R3.4). The active members are a counter on that row,
+//! kept by triggers on `members` in the same transaction as every member write, so the
+//! locking statement itself returns them, current as the previous lock holder committed
+//! them, whatever the organization's size (issue 8.5). Live reservations under
+//! `ReserveOnInvite` depend on the time, so they are counted, in the next statement (which
+//! sees everything the previous holder committed), from an index holding only the
+//! invitations that can reserve. Two signups racing for the last seat count one after the
+//! other.
 
 use crate::codec::{
     self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
     seat_policy_name, status_name, to_json, to_json_text,
 };
-use crate::sql;
+use crate::seats;
+use crate::sql::{ROLLBACK_TO_INVITATIONS, SAVEPOINT_INVITATIONS, Statements};
 use chrono::{DateTime, NaiveDate, Utc};
 use invite_core::audit::AuditEvent;
 use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
 use invite_core::store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, StoreError, StoredVersions, Write,
 };
-use invite_core::{Invitation, InvitationId, Member, Organization, Seats};
+use invite_core::{Invitation, InvitationId, Member, Organization};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{PgConnection, Postgres, Row};
@@ -71,31 +77,23 @@ pub(crate) fn db_error(e: sqlx::Error, commit: &Commit) -> StoreError {
 
 /// Runs `commit` on `tx`, an open transaction; the caller commits it on `Ok` and rolls it
 /// back otherwise.
-pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOutcome, StoreError> {
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<CommitOutcome, StoreError> {
     precheck(c)?;
 
-    // Seats first, before anything changes, under the organization's lock.
-    let seats = match c.seat_check {
-        Some(_) => {
-            let locked = sqlx::query(sql::LOCK_ORGANIZATION)
-                .bind(c.org.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-            match locked {
-                Some(_) => Some(count_seats(tx, c).await?),
-                None => None,
-            }
-        }
-        None => None,
-    };
+    // The organization's row first, before anything changes: the seat lock, with the counts
+    // as they are before this commit.
+    let seats = seats::lock(tx, sql, c).await?;
 
     if let Some(w) = &c.organization {
-        write_organization(tx, w).await?;
+        write_organization(tx, sql, w).await?;
     }
-    write_invitations(tx, c).await?;
-    write_members(tx, c).await?;
-    write_links(tx, c).await?;
+    write_invitations(tx, sql, c).await?;
+    write_members(tx, sql, c).await?;
+    write_links(tx, sql, c).await?;
 
     if let Some(check) = c.seat_check {
         let Some(seats) = seats else {
@@ -104,18 +102,16 @@ pub(crate) async fn apply(tx: &mut PgConnection, c: &Commit) -> Result<CommitOut
                 id: c.org.to_string(),
             });
         };
-        let (seats, members) = seats;
         // The core's verdict (R3.3 to R3.6), on the counts taken under the lock.
-        let reserved = seats.used.saturating_sub(members);
         check
-            .verdict(seats.limit, members, reserved)
+            .verdict(seats.limit, seats.members, seats.reserved)
             .map_err(StoreError::Conflict)?;
     }
 
-    finish_messages(tx, c).await?;
-    let (mut outcome, reminded) = write_reminder_marks(tx, c).await?;
-    write_messages(tx, c, &reminded).await?;
-    write_audit(tx, c, &reminded).await?;
+    finish_messages(tx, sql, c).await?;
+    let (mut outcome, reminded) = write_reminder_marks(tx, sql, c).await?;
+    write_messages(tx, sql, c, &reminded).await?;
+    write_audit(tx, sql, c, &reminded).await?;
     outcome.versions = stored_versions(c);
     Ok(outcome)
 }
@@ -174,35 +170,16 @@ fn precheck(c: &Commit) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Seats, and active members alone, before the commit applies.
-async fn count_seats(tx: &mut PgConnection, c: &Commit) -> Result<(Seats, u32), StoreError> {
-    let row = sqlx::query(sql::SEATS)
-        .bind(c.org.0)
-        .bind(c.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-    let members = u32::try_from(codec::count(&row, "members")?).unwrap_or(u32::MAX);
-    Ok((seats_from_row(&row)?, members))
-}
-
-pub(crate) fn seats_from_row(row: &sqlx::postgres::PgRow) -> Result<Seats, StoreError> {
-    let limit = codec::limit(row, "seat_limit")?;
-    let members = codec::count(row, "members")?;
-    let reserved = codec::count(row, "reserved")?;
-    let used = u32::try_from(members + reserved).unwrap_or(u32::MAX);
-    Ok(Seats::new(limit, used))
-}
-
 async fn write_organization(
     tx: &mut PgConnection,
+    sql: &Statements,
     w: &Write<Organization>,
 ) -> Result<(), StoreError> {
     let o = w.record();
     let (kind, msp) = org_kind(o.kind);
     let statement = match w {
-        Write::Insert(_) => sql::INSERT_ORGANIZATION,
-        Write::Update(_) => sql::UPDATE_ORGANIZATION,
+        Write::Insert(_) => &sql.INSERT_ORGANIZATION,
+        Write::Update(_) => &sql.UPDATE_ORGANIZATION,
     };
     let mut q = sqlx::query(statement)
         .bind(o.id.0)
@@ -220,7 +197,7 @@ async fn write_organization(
     if done.rows_affected() == 1 {
         return Ok(());
     }
-    let exists: bool = sqlx::query_scalar(sql::ORGANIZATION_EXISTS)
+    let exists: bool = sqlx::query_scalar(&sql.ORGANIZATION_EXISTS)
         .bind(o.id.0)
         .fetch_one(&mut *tx)
         .await
@@ -232,7 +209,7 @@ async fn write_organization(
     }
 }
 
-/// One array per invitation column, in `sql::invitation_batch!` order.
+/// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
 #[derive(Default)]
 struct InvitationArrays {
     id: Vec<Uuid>,
@@ -312,7 +289,7 @@ impl InvitationArrays {
         Ok(())
     }
 
-    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         sqlx::query(statement)
             .bind(self.id)
             .bind(self.org)
@@ -378,7 +355,7 @@ async fn returned_ids<'q>(
 async fn check_updated(
     tx: &mut PgConnection,
     entity: &'static str,
-    existing_statement: &'static str,
+    existing_statement: &str,
     ids: &[Uuid],
     done: &[Uuid],
     mut order: impl Iterator<Item = Uuid>,
@@ -398,7 +375,7 @@ async fn check_updated(
 
 async fn existing(
     tx: &mut PgConnection,
-    statement: &'static str,
+    statement: &str,
     ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, StoreError> {
     let rows: Vec<Uuid> = sqlx::query_scalar(statement)
@@ -414,7 +391,11 @@ async fn existing(
 /// index. Inserts are one plain `INSERT` in a savepoint: a unique violation (by constraint
 /// name) rolls back to it and [`explain_insert_conflict`] says which rule broke: an existing
 /// id is a version conflict, a taken address an open invitation to it (R2.7).
-async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_invitations(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     let mut updates: Vec<&Invitation> = Vec::new();
     let mut inserts: Vec<&Invitation> = Vec::new();
     for w in &c.invitations {
@@ -432,9 +413,9 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
         for i in &updates {
             arrays.push(i)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::UPDATE_INVITATIONS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.UPDATE_INVITATIONS), c).await?;
         if done.len() != ids.len() {
-            return Err(explain_invitation_update(tx, c, &updates, &done).await);
+            return Err(explain_invitation_update(tx, sql, c, &updates, &done).await);
         }
     }
     if !inserts.is_empty() {
@@ -443,18 +424,18 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
             arrays.push(i)?;
         }
         // A savepoint, so that after a unique violation the transaction can still ask why.
-        sqlx::query(sql::SAVEPOINT_INVITATIONS)
+        sqlx::query(SAVEPOINT_INVITATIONS)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        match arrays.bind(sql::INSERT_INVITATIONS).execute(&mut *tx).await {
+        match arrays.bind(&sql.INSERT_INVITATIONS).execute(&mut *tx).await {
             Ok(_) => {}
             Err(e) if is_unique_violation_of(&e, &["invitations_pkey", OPEN_ADDRESS]) => {
-                sqlx::query(sql::ROLLBACK_TO_INVITATIONS)
+                sqlx::query(ROLLBACK_TO_INVITATIONS)
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
-                return Err(explain_insert_conflict(tx, &inserts).await);
+                return Err(explain_insert_conflict(tx, sql, &inserts).await);
             }
             Err(e) => return Err(db_error(e, c)),
         }
@@ -468,6 +449,7 @@ async fn write_invitations(tx: &mut PgConnection, c: &Commit) -> Result<(), Stor
 /// ([`InvariantViolation::ImmutableChanged`]).
 async fn explain_invitation_update(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
     updates: &[&Invitation],
     done: &[Uuid],
@@ -482,7 +464,7 @@ async fn explain_invitation_update(
     else {
         return backend("an invitation update changed no row, yet none is missing");
     };
-    let row = match sqlx::query(sql::INVITATION_IDENTITIES)
+    let row = match sqlx::query(&sql.INVITATION_IDENTITIES)
         .bind(vec![first.id.0])
         .fetch_optional(&mut *tx)
         .await
@@ -537,12 +519,16 @@ fn is_unique_violation_of(e: &sqlx::Error, constraints: &[&str]) -> bool {
 /// Which insert broke which rule, in MemoryStore's order: an id that exists is a version
 /// conflict; then an address an open invitation holds (another one, or an earlier insert of
 /// this commit) is `OpenInvitationExists`.
-async fn explain_insert_conflict(tx: &mut PgConnection, inserts: &[&Invitation]) -> StoreError {
+async fn explain_insert_conflict(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    inserts: &[&Invitation],
+) -> StoreError {
     let ids: Vec<Uuid> = inserts.iter().map(|i| i.id.0).collect();
     let open: Vec<&&Invitation> = inserts.iter().filter(|i| i.is_open()).collect();
     let orgs: Vec<Uuid> = open.iter().map(|i| i.org.0).collect();
     let keys: Vec<String> = open.iter().map(|i| i.address_key()).collect();
-    let rows = match sqlx::query(sql::INVITATION_INSERT_CONFLICTS)
+    let rows = match sqlx::query(&sql.INVITATION_INSERT_CONFLICTS)
         .bind(&ids)
         .bind(&orgs)
         .bind(&keys)
@@ -618,7 +604,7 @@ impl MemberArrays {
         Ok(())
     }
 
-    fn bind(self, statement: &'static str) -> Query<'static, Postgres, PgArguments> {
+    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         sqlx::query(statement)
             .bind(self.id)
             .bind(self.org)
@@ -636,7 +622,11 @@ impl MemberArrays {
 
 /// Members as invitations: updates (removals) first, then inserts that skip a taken
 /// contact. Every refusal is a version conflict on the member, as in MemoryStore.
-async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_members(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     let mut updates: Vec<&Member> = Vec::new();
     let mut inserts: Vec<&Member> = Vec::new();
     for w in &c.members {
@@ -658,9 +648,9 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &updates {
             arrays.push(m)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::UPDATE_MEMBERS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.UPDATE_MEMBERS), c).await?;
         let order = c.members.iter().map(|w| w.record().id.0);
-        check_updated(tx, "member", sql::EXISTING_MEMBERS, &ids, &done, order).await?;
+        check_updated(tx, "member", &sql.EXISTING_MEMBERS, &ids, &done, order).await?;
     }
     if !inserts.is_empty() {
         let ids: Vec<Uuid> = inserts.iter().map(|m| m.id.0).collect();
@@ -668,7 +658,7 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
         for m in &inserts {
             arrays.push(m)?;
         }
-        let done = returned_ids(tx, arrays.bind(sql::INSERT_MEMBERS), c).await?;
+        let done = returned_ids(tx, arrays.bind(&sql.INSERT_MEMBERS), c).await?;
         if let Some(id) = absent(&ids, &done).first() {
             return refuse(Conflict::Version {
                 entity: "member",
@@ -679,7 +669,11 @@ async fn write_members(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreErr
     Ok(())
 }
 
-async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn write_links(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     if c.links.is_empty() {
         return Ok(());
     }
@@ -693,7 +687,7 @@ async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError
         generation.push(int(l.generation)?);
         issued_at.push(l.issued_at);
     }
-    let inserted = sqlx::query(sql::INSERT_LINKS)
+    let inserted = sqlx::query(&sql.INSERT_LINKS)
         .bind(hash)
         .bind(invitation)
         .bind(generation)
@@ -708,7 +702,11 @@ async fn write_links(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError
 }
 
 /// Finishes claimed messages, each only under the lease it was claimed with (R7.3).
-async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreError> {
+async fn finish_messages(
+    tx: &mut PgConnection,
+    sql: &Statements,
+    c: &Commit,
+) -> Result<(), StoreError> {
     if c.outbox_updates.is_empty() {
         return Ok(());
     }
@@ -723,11 +721,18 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
+    let (mut provider_id, mut parts) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for u in updates {
         id.push(u.id.0);
         lease.push(u.lease);
+        let receipt = match &u.outcome {
+            OutboxOutcome::Sent { receipt, .. } => receipt.as_ref(),
+            _ => None,
+        };
+        provider_id.push(receipt.and_then(|r| r.provider_id.as_deref()));
+        parts.push(receipt.map(|r| i64::from(r.parts)));
         let (name, when, due, words) = match &u.outcome {
-            OutboxOutcome::Sent { at } => ("sent", Some(*at), None, None::<&str>),
+            OutboxOutcome::Sent { at, .. } => ("sent", Some(*at), None, None::<&str>),
             OutboxOutcome::Retry { due_at, error } => {
                 ("retry", None, Some(*due_at), Some(error.as_str()))
             }
@@ -744,13 +749,15 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
     }
     let done = returned_ids(
         tx,
-        sqlx::query(sql::FINISH_MESSAGES)
+        sqlx::query(&sql.FINISH_MESSAGES)
             .bind(&id)
             .bind(outcome)
             .bind(at)
             .bind(due_at)
             .bind(text)
-            .bind(lease),
+            .bind(lease)
+            .bind(provider_id)
+            .bind(parts),
         c,
     )
     .await?;
@@ -766,6 +773,7 @@ async fn finish_messages(tx: &mut PgConnection, c: &Commit) -> Result<(), StoreE
 /// are then written.
 async fn write_reminder_marks(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
 ) -> Result<(CommitOutcome, Vec<usize>), StoreError> {
     let mut outcome = CommitOutcome::default();
@@ -774,7 +782,7 @@ async fn write_reminder_marks(
     }
     let invitation: Vec<Uuid> = c.reminders.iter().map(|r| r.invitation.0).collect();
     let day: Vec<NaiveDate> = c.reminders.iter().map(|r| r.day).collect();
-    let rows = sqlx::query(sql::INSERT_REMINDER_MARKS)
+    let rows = sqlx::query(&sql.INSERT_REMINDER_MARKS)
         .bind(invitation)
         .bind(day)
         .fetch_all(&mut *tx)
@@ -840,6 +848,7 @@ impl MessageArrays {
 /// The commit's messages and those of its newly inserted reminder marks, in one statement.
 async fn write_messages(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
     reminded: &[usize],
 ) -> Result<(), StoreError> {
@@ -856,7 +865,7 @@ async fn write_messages(
     let wanted = a.id.clone();
     let done = returned_ids(
         tx,
-        sqlx::query(sql::INSERT_MESSAGES)
+        sqlx::query(&sql.INSERT_MESSAGES)
             .bind(a.id)
             .bind(a.org)
             .bind(a.invitation)
@@ -887,6 +896,7 @@ async fn write_messages(
 /// The audit events of the inserted reminder marks, then the commit's own, in order.
 async fn write_audit(
     tx: &mut PgConnection,
+    sql: &Statements,
     c: &Commit,
     reminded: &[usize],
 ) -> Result<(), StoreError> {
@@ -920,7 +930,7 @@ async fn write_audit(
         before.push(e.before.map(status_name));
         after.push(e.after.map(status_name));
     }
-    sqlx::query(sql::INSERT_AUDIT)
+    sqlx::query(&sql.INSERT_AUDIT)
         .bind(id)
         .bind(org)
         .bind(invitation)

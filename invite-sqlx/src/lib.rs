@@ -1,83 +1,112 @@
-//! PostgreSQL store for [`invite_core`]: the same [`Store`](invite_core::store::Store) as
-//! `MemoryStore`, shared by many application instances and correct under their concurrency.
-//!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use invite_core::{InvitationService, SystemClock};
-//! use invite_sqlx::PgStore;
-//!
-//! let url = std::env::var("DATABASE_URL")?;
-//! let pool = sqlx::postgres::PgPoolOptions::new().connect(&url).await?;
-//! let store = PgStore::new(pool);
-//! store.migrate().await?; // applies the embedded migrations, once per database
-//! let service = InvitationService::new(store, SystemClock);
-//! # let _ = service; Ok(()) }
-//! ```
-//!
-//! How the rules hold on a shared database:
-//! - **Atomic decisions.** Every [`Commit`] is one transaction; any conflict rolls it back.
-//!   Updates carry the version they were read at (`UPDATE ... WHERE id = $1 AND version =
-//!   $2`), so a stale decision is refused and the service decides again.
-//! - **One open invitation per address** (R2.7) is a partial unique index; concurrent invites
-//!   of one address give one invitation, whatever the timing.
-//! - **Seats** (R3.4): a commit that needs seats locks its organization's row
-//!   (`SELECT ... FOR NO KEY UPDATE`) and counts them in the next statement, so racing signups
-//!   count one after the other and used seats never pass the limit.
-//! - **Outbox** (R7.3): [`OutboxStore::claim_due`](invite_core::store::OutboxStore::claim_due)
-//!   claims with `FOR UPDATE SKIP LOCKED` and a lease; finishing a message checks the lease
-//!   token, so a worker whose lease ran out and was taken over cannot overwrite the new
-//!   holder's outcome.
-//! - **Reminders** (R8.2): one mark per invitation and local day, a primary key; marks are
-//!   inserted with `ON CONFLICT DO NOTHING`, and a reminder's message and audit event are
-//!   written only with a new mark.
-//! - **Bulk writes** (R2.9): a commit writes each table with one statement over `UNNEST`ed
-//!   arrays, so inviting N addresses costs a fixed number of round trips.
-//!
-//! All SQL is static: the schema in `migrations/`, the statements as constants. Queries are
-//! checked against the migrated schema by this crate's tests, not at compile time, so the
-//! crate builds with no database and no `.sqlx/` data.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 /// The sqlx this crate is built on, so an application names the very version (`PgPool`,
 /// transactions) the store takes.
 pub use sqlx;
 
+mod calendar;
 mod codec;
 mod commit;
+mod migrate;
+mod reads;
+mod schema;
+mod seats;
 mod sql;
 mod views;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use codec::backend;
-use invite_core::store::{Commit, CommitOutcome, Conflict, RecordStore, StoreError};
-use invite_core::token::{LinkRecord, TokenHash};
-use invite_core::{
-    Invitation, InvitationId, Member, MemberId, OrgId, Organization, Seats, UserRef,
-};
-use sqlx::{PgPool, Row as _};
-use std::collections::{HashMap, HashSet};
+pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};
 
-/// The schema's migrations, embedded at compile time from `migrations/`. Apply them with
-/// [`PgStore::migrate`], or run them with your own migration set-up; `#[sqlx::test]` takes
-/// it as `migrator = "invite_sqlx::MIGRATOR"`.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+use invite_core::store::{Conflict, StoreError};
+use sql::Statements;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::sync::{Arc, LazyLock};
 
-/// Every statement the store runs, by name: for tools and tests that check them against a
-/// database (prepare, `EXPLAIN`).
-pub const STATEMENTS: &[(&str, &str)] = sql::ALL;
-
-/// The PostgreSQL [`Store`](invite_core::store::Store). Cheap to clone: it holds a connection pool.
+/// The PostgreSQL [`Store`](invite_core::Store). Cheap to clone: it holds a connection pool and its statements.
+///
+/// Every table, index and function lives in one schema of the database, `invite` unless
+/// [`PgStore::with_schema`] names another, with its own migrations bookkeeping there, so the
+/// store shares a database with the application's own tables and sqlx migrations.
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    schema: SchemaName,
+    sql: Arc<Statements>,
 }
 
+/// The statements of the default schema, rendered once per process.
+static DEFAULT_STATEMENTS: LazyLock<Arc<Statements>> =
+    LazyLock::new(|| Arc::new(Statements::render(&SchemaName::default())));
+
 impl PgStore {
-    /// A store on `pool`. The schema must have been migrated ([`PgStore::migrate`]).
+    /// A store on `pool`, in the schema `invite`. Migrate it once per database
+    /// ([`PgStore::migrate`]) before use.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            schema: SchemaName::default(),
+            sql: DEFAULT_STATEMENTS.clone(),
+        }
+    }
+
+    /// A store on `pool` in `schema` instead of `invite`: two stores in two schemas of one
+    /// database share nothing. The name is checked here ([`SchemaName::new`]), and every
+    /// statement is rendered with it now, once: reads and commits then cost exactly the
+    /// round trips they cost in the default schema.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = sqlx::PgPool::connect(&std::env::var("DATABASE_URL")?).await?;
+    /// let store = invite_sqlx::PgStore::with_schema(pool, "tenant_invites")?;
+    /// store.migrate().await?; // creates the schema, then its tables
+    /// # Ok(()) }
+    /// ```
+    pub fn with_schema(pool: PgPool, schema: &str) -> Result<Self, InvalidSchemaName> {
+        let schema = SchemaName::new(schema)?;
+        let sql = match schema == SchemaName::default() {
+            true => DEFAULT_STATEMENTS.clone(),
+            false => Arc::new(Statements::render(&schema)),
+        };
+        Ok(Self { pool, schema, sql })
+    }
+
+    /// Connects to `url` with [`PgStore::pool_options`] and answers a store on that pool in
+    /// the schema `invite`. It does not migrate: call [`PgStore::migrate`] once at start-up.
+    /// TLS is what the URL says (`sslmode=disable` for a trusted local server, `verify-full`
+    /// across a network; sqlx's default, `prefer`, tries TLS first).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = invite_sqlx::PgStore::connect(
+    ///     "postgres://app@127.0.0.1:5432/app?sslmode=disable",
+    /// )
+    /// .await?;
+    /// store.migrate().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Ok(Self::new(Self::pool_options().connect(url).await?))
+    }
+
+    /// The pool options this store recommends (see the crate README): sqlx's defaults but
+    /// `test_before_acquire(false)`. By default sqlx pings every connection it hands out, one
+    /// more round trip for every store call (a read is one statement, so it would cost two);
+    /// without the ping, a connection the server dropped is found by the call that uses it,
+    /// which fails as a backend error once, and the pool replaces it. Add your own limits
+    /// (`max_connections`, `acquire_timeout`) before connecting.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = invite_sqlx::PgStore::pool_options()
+    ///     .max_connections(32)
+    ///     .connect(&std::env::var("DATABASE_URL")?)
+    ///     .await?;
+    /// let store = invite_sqlx::PgStore::with_schema(pool, "invite")?;
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub fn pool_options() -> PgPoolOptions {
+        PgPoolOptions::new().test_before_acquire(false)
     }
 
     /// The pool.
@@ -85,23 +114,32 @@ impl PgStore {
         &self.pool
     }
 
-    /// Applies the embedded migrations that have not been applied yet. Safe to call from
-    /// several instances at start-up: sqlx serializes migrations with an advisory lock.
+    /// The schema holding the store's tables.
+    pub fn schema(&self) -> &SchemaName {
+        &self.schema
+    }
+
+    /// Every statement the store runs, by name, as rendered for its schema: for tools and
+    /// tests that check them against a database (prepare, `EXPLAIN`).
+    pub fn statements(&self) -> Vec<(&'static str, &str)> {
+        self.sql.all()
+    }
+
+    /// Creates the schema if needed and applies the embedded migrations it lacks, recording
+    /// them in the schema's own `_sqlx_migrations`, never in the application's. Idempotent,
+    /// and safe to call from several instances at start-up (advisory locks serialize them).
+    /// The application's own sqlx migrations may run before or after, on the same database.
+    ///
+    /// A database migrated by invite-sqlx before it had a schema of its own (tables in
+    /// `public`, the version in `public._sqlx_migrations`) is adopted: the tables and
+    /// functions move into the schema with their data, and the store's version rows move
+    /// out of `public._sqlx_migrations`.
+    ///
+    /// In tests, `#[sqlx::test(migrations = false)]` gives each test its own database; call
+    /// this on the pool it hands over.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        migrate::run(&self.pool, &self.schema).await
     }
-
-    pub(crate) async fn query_invitations(
-        &self,
-        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(codec::invitation).collect()
-    }
-}
-
-fn limit_of(n: u32) -> i64 {
-    i64::from(n)
 }
 
 /// PostgreSQL aborts one of two transactions that deadlock (SQLSTATE `40P01`) or whose
@@ -122,169 +160,5 @@ pub fn aborted_is_conflict(e: StoreError) -> StoreError {
             StoreError::Conflict(Conflict::TransactionAborted { code })
         }
         _ => StoreError::Backend(source),
-    }
-}
-
-#[async_trait]
-impl RecordStore for PgStore {
-    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        match commit::apply(&mut tx, &commit).await {
-            Ok(outcome) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| aborted_is_conflict(commit::db_error(e, &commit)))?;
-                Ok(outcome)
-            }
-            Err(e) => {
-                // Dropping the transaction would roll it back too, but only once the
-                // connection is used again; roll back now and release the locks.
-                let _ = tx.rollback().await;
-                Err(aborted_is_conflict(e))
-            }
-        }
-    }
-
-    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        let row = sqlx::query(sql::ORGANIZATION)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(codec::organization).transpose()
-    }
-
-    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        let row = sqlx::query(sql::INVITATION)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(codec::invitation).transpose()
-    }
-
-    async fn open_invitations(
-        &self,
-        org: OrgId,
-        address_keys: &[String],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        if address_keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(sql::OPEN_INVITATIONS)
-            .bind(org.0)
-            .bind(address_keys)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        let mut by_key: HashMap<String, Invitation> = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            by_key.insert(codec::text(row, "address_key")?, codec::invitation(row)?);
-        }
-        // In the order of the keys asked for, each invitation once, as MemoryStore answers.
-        let mut seen = HashSet::new();
-        Ok(address_keys
-            .iter()
-            .filter_map(|k| by_key.get(k))
-            .filter(|i| seen.insert(i.id))
-            .cloned()
-            .collect())
-    }
-
-    async fn invitations_for_users(
-        &self,
-        org: OrgId,
-        users: &[UserRef],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let refs: Vec<&str> = users.iter().map(UserRef::as_str).collect();
-        self.query_invitations(
-            sqlx::query(sql::INVITATIONS_FOR_USERS)
-                .bind(org.0)
-                .bind(refs),
-        )
-        .await
-    }
-
-    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        let row = sqlx::query(sql::LINK)
-            .bind(hash.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(codec::link).transpose()
-    }
-
-    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        let row = sqlx::query(sql::MEMBER)
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(codec::member).transpose()
-    }
-
-    async fn active_members(
-        &self,
-        org: OrgId,
-        contact_keys: &[String],
-    ) -> Result<Vec<Member>, StoreError> {
-        if contact_keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(sql::ACTIVE_MEMBERS)
-            .bind(org.0)
-            .bind(contact_keys)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        let mut members = Vec::with_capacity(rows.len());
-        for (n, row) in rows.iter().enumerate() {
-            let email: Option<String> = row.try_get("email_key").map_err(backend)?;
-            let phone: Option<String> = row.try_get("phone").map_err(backend)?;
-            for key in email.into_iter().chain(phone) {
-                by_key.insert(key, n);
-            }
-            members.push(codec::member(row)?);
-        }
-        let mut seen = HashSet::new();
-        Ok(contact_keys
-            .iter()
-            .filter_map(|k| by_key.get(k))
-            .filter(|n| seen.insert(**n))
-            .map(|n| members[*n].clone())
-            .collect())
-    }
-
-    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        let row = sqlx::query(sql::SEATS)
-            .bind(org.0)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        match row {
-            Some(row) => commit::seats_from_row(&row),
-            None => Ok(Seats::new(0, 0)),
-        }
-    }
-
-    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
-        let rows = sqlx::query(sql::ORGANIZATIONS_BY_IDS)
-            .bind(ids)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(codec::organization).collect()
-    }
-
-    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
-        self.query_invitations(sqlx::query(sql::INVITATIONS_BY_IDS).bind(ids))
-            .await
     }
 }

@@ -1,9 +1,16 @@
-//! Every statement the store runs, as static strings. Nothing is built at run time: the
-//! variants a query needs (sort direction, with or without a keyset position) are separate
-//! constants, so each keeps a plan that uses its index.
+//! Every statement the store runs, as constant templates. Nothing is built from input at run
+//! time: the variants a query needs (sort direction, with or without a keyset position) are
+//! separate constants, so each keeps a plan that uses its index.
 //!
 //! Multi-row writes take one array per column and `UNNEST` them, so a commit of N records
 //! costs one round trip per table, not one per record.
+//!
+//! Every table and function is named through its schema, written `{schema}.` in the
+//! templates here; [`Statements::render`] fills in the store's schema once, when the store
+//! is made (see the crate README: no `search_path`, so no extra round trip and no reliance
+//! on how the application's connections are set up).
+
+use crate::schema::SchemaName;
 
 /// The invitation columns, in the order `rows::invitation` reads them.
 macro_rules! invitation_columns {
@@ -36,7 +43,7 @@ macro_rules! outbox_columns {
     () => {
         "o.id, o.org_id, o.invitation_id, o.kind, o.link_generation, o.reminder_day, \
          o.created_at, o.due_at, o.attempts, o.last_error, o.state, o.sent_at, o.state_reason, \
-         o.lease_token, o.lease_until"
+         o.lease_token, o.lease_until, o.provider_id, o.parts"
     };
 }
 
@@ -44,7 +51,7 @@ macro_rules! outbox_columns {
 macro_rules! open_status {
     ($at:literal) => {
         concat!(
-            "invitation_status(NULL, i.signed_up_at, i.completed_at, i.failed, \
+            "{schema}.invitation_status(NULL, i.signed_up_at, i.completed_at, i.failed, \
              i.awaiting_delivery, i.expires_at, ",
             $at,
             ")"
@@ -57,43 +64,43 @@ macro_rules! open_status {
 pub(crate) const ORGANIZATION: &str = concat!(
     "SELECT ",
     organization_columns!(),
-    " FROM organizations o WHERE o.id = $1"
+    " FROM {schema}.organizations o WHERE o.id = $1"
 );
 
 pub(crate) const ORGANIZATIONS_BY_IDS: &str = concat!(
     "SELECT ",
     organization_columns!(),
-    " FROM organizations o WHERE o.id = ANY($1)"
+    " FROM {schema}.organizations o WHERE o.id = ANY($1)"
 );
 
 pub(crate) const ORGANIZATIONS_WITH_REMINDERS_FIRST: &str = concat!(
     "SELECT ",
     organization_columns!(),
-    " FROM organizations o WHERE o.reminders_enabled ORDER BY o.id LIMIT $1"
+    " FROM {schema}.organizations o WHERE o.reminders_enabled ORDER BY o.id LIMIT $1"
 );
 
 pub(crate) const ORGANIZATIONS_WITH_REMINDERS_AFTER: &str = concat!(
     "SELECT ",
     organization_columns!(),
-    " FROM organizations o WHERE o.reminders_enabled AND o.id > $1 ORDER BY o.id LIMIT $2"
+    " FROM {schema}.organizations o WHERE o.reminders_enabled AND o.id > $1 ORDER BY o.id LIMIT $2"
 );
 
 pub(crate) const INVITATION: &str = concat!(
     "SELECT ",
     invitation_columns!(),
-    " FROM invitations i WHERE i.id = $1"
+    " FROM {schema}.invitations i WHERE i.id = $1"
 );
 
 pub(crate) const INVITATIONS_BY_IDS: &str = concat!(
     "SELECT ",
     invitation_columns!(),
-    " FROM invitations i WHERE i.id = ANY($1)"
+    " FROM {schema}.invitations i WHERE i.id = ANY($1)"
 );
 
 pub(crate) const OPEN_INVITATIONS: &str = concat!(
     "SELECT ",
     invitation_columns!(),
-    ", i.address_key FROM invitations i \
+    ", i.address_key FROM {schema}.invitations i \
      WHERE i.org_id = $1 AND i.address_key = ANY($2) \
        AND i.closed_at IS NULL AND i.signed_up_at IS NULL"
 );
@@ -101,66 +108,110 @@ pub(crate) const OPEN_INVITATIONS: &str = concat!(
 pub(crate) const INVITATIONS_FOR_USERS: &str = concat!(
     "SELECT ",
     invitation_columns!(),
-    " FROM invitations i WHERE i.org_id = $1 AND i.user_ref = ANY($2) ORDER BY i.id"
+    " FROM {schema}.invitations i WHERE i.org_id = $1 AND i.user_ref = ANY($2) ORDER BY i.id"
 );
 
 pub(crate) const LINK: &str =
-    "SELECT hash, invitation_id, generation, issued_at FROM links WHERE hash = $1";
+    "SELECT hash, invitation_id, generation, issued_at FROM {schema}.links WHERE hash = $1";
 
 pub(crate) const MEMBER: &str = concat!(
     "SELECT ",
     member_columns!(),
-    " FROM members m WHERE m.id = $1"
+    " FROM {schema}.members m WHERE m.id = $1"
 );
 
 pub(crate) const ACTIVE_MEMBERS: &str = concat!(
     "SELECT ",
     member_columns!(),
-    ", m.email_key, m.phone FROM members m \
+    ", m.email_key, m.phone FROM {schema}.members m \
      WHERE m.org_id = $1 AND m.removed_at IS NULL \
        AND (m.email_key = ANY($2) OR m.phone = ANY($2))"
 );
 
-/// Seats of `$1` at `$2` (R3.1, R3.5): the limit, the policy, active members and live
-/// invitations. Live is the rule of `Invitation::reserves_seat_at`: open, not failed, and
-/// awaiting delivery or not yet expired.
-pub(crate) const SEATS: &str = "\
-    SELECT o.seat_limit, o.seat_policy, \
-        (SELECT count(*) FROM members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members, \
-        CASE WHEN o.seat_policy = 'reserve_on_invite' THEN \
-            (SELECT count(*) FROM invitations i \
-             WHERE i.org_id = o.id AND i.closed_at IS NULL AND i.signed_up_at IS NULL \
-               AND NOT i.failed \
-               AND (i.awaiting_delivery OR i.expires_at IS NULL OR i.expires_at > $2)) \
-        ELSE 0 END AS reserved \
-    FROM organizations o WHERE o.id = $1";
+/// The invitations that may hold a seat under `ReserveOnInvite`: open (neither closed nor
+/// signed up) and not failed. The predicate of the partial index `invitations_reserving`.
+macro_rules! reserving {
+    () => {
+        "i.closed_at IS NULL AND i.signed_up_at IS NULL AND NOT i.failed"
+    };
+}
 
-/// The seat lock (R3.4): every commit that needs seats takes it before counting them, so
-/// concurrent claims on one organization's seats run one after the other. `FOR NO KEY
-/// UPDATE` rather than `FOR UPDATE`: it excludes every other seat lock (and organization
-/// update) just the same, but not the `KEY SHARE` locks foreign-key checks take, so a commit
-/// that holds an invitation's row and inserts an audit event referencing the organization
-/// never deadlocks against a seat-checked commit waiting for that invitation.
-pub(crate) const LOCK_ORGANIZATION: &str =
-    "SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE";
+/// Until when such an invitation holds its seat: for ever while awaiting delivery (Queued)
+/// or without an expiry, otherwise until it expires. So at instant `t` it holds one exactly
+/// when `t < reserved_until`, which is `Invitation::reserves_seat_at(t)` (status Queued or
+/// Pending at `t`) for the invitations `reserving!` selects. The key expression of
+/// `invitations_reserving`, written exactly as there so the planner matches it.
+macro_rules! reserved_until {
+    () => {
+        "(CASE WHEN i.awaiting_delivery OR i.expires_at IS NULL THEN 'infinity'::timestamptz \
+         ELSE i.expires_at END)"
+    };
+}
+
+/// Live reservations of organization `$1` at `$2` (R3.5): one range scan of
+/// `invitations_reserving`, which reads the invitations holding a seat now and no others
+/// (not the expired, failed, closed or signed-up ones, however many there are).
+macro_rules! reserved_count {
+    () => {
+        concat!(
+            "SELECT count(*) FROM {schema}.invitations i WHERE i.org_id = $1 AND ",
+            reserving!(),
+            " AND ",
+            reserved_until!(),
+            " > $2"
+        )
+    };
+}
+
+/// Seats of `$1` at `$2` (R3.1, R3.5), outside a commit: the limit, the policy, the active
+/// members (the counter the member triggers keep, see the `seat_counter` migration) and,
+/// under `ReserveOnInvite`, the live reservations.
+pub(crate) const SEATS: &str = concat!(
+    "SELECT o.seat_limit, o.seat_policy, o.active_members AS members, \
+        CASE WHEN o.seat_policy = 'reserve_on_invite' THEN (",
+    reserved_count!(),
+    ") ELSE 0 END AS reserved \
+     FROM {schema}.organizations o WHERE o.id = $1"
+);
+
+/// The seat lock (R3.4), with the counts it protects: every commit that needs seats (or
+/// adds or removes members) takes it first, so concurrent claims on one organization's
+/// seats run one after the other. Under READ COMMITTED a `SELECT ... FOR NO KEY UPDATE`
+/// that waited for the previous holder returns the row as that holder committed it, so
+/// `active_members` is current without a second statement. `FOR NO KEY UPDATE` rather than
+/// `FOR UPDATE`: it excludes every other seat lock (and organization update) just the same,
+/// but not the `KEY SHARE` locks foreign-key checks take, so a commit that holds an
+/// invitation's row and inserts an audit event referencing the organization never
+/// deadlocks against a seat-checked commit waiting for that invitation.
+pub(crate) const LOCK_SEATS: &str = "\
+    SELECT seat_limit, seat_policy, active_members FROM {schema}.organizations \
+    WHERE id = $1 FOR NO KEY UPDATE";
+
+/// Live reservations at `$2`, counted under the seat lock by a commit in an organization
+/// under `ReserveOnInvite`. A statement of its own, after `LOCK_SEATS`: it takes a fresh
+/// snapshot, so it sees every invitation the previous lock holder committed (a subquery of
+/// the locking statement would not).
+pub(crate) const RESERVED_SEATS: &str = reserved_count!();
 
 pub(crate) const MESSAGE: &str = concat!(
     "SELECT ",
     outbox_columns!(),
-    " FROM outbox o WHERE o.id = $1"
+    " FROM {schema}.outbox o WHERE o.id = $1"
 );
 
 /// Claims (R7.3): the due, unleased pending messages, oldest due first, skipping rows another
-/// claimer holds locked; each gets a fresh lease token and one more attempt.
+/// claimer holds locked; each gets a fresh lease token and one more attempt, the count
+/// saturating at `u32::MAX` as `MemoryStore`'s does (a count written there by hand would
+/// otherwise read back as corrupt and stop every claim).
 pub(crate) const CLAIM_DUE: &str = concat!(
     "WITH due AS ( \
-        SELECT id FROM outbox \
+        SELECT id FROM {schema}.outbox \
         WHERE state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) \
         ORDER BY due_at, id \
         LIMIT $3 \
         FOR UPDATE SKIP LOCKED) \
-     UPDATE outbox o SET lease_token = gen_random_uuid(), lease_until = $2, \
-        attempts = o.attempts + 1 \
+     UPDATE {schema}.outbox o SET lease_token = gen_random_uuid(), lease_until = $2, \
+        attempts = LEAST(o.attempts + 1, 4294967295) \
      FROM due WHERE o.id = due.id \
      RETURNING ",
     outbox_columns!()
@@ -176,7 +227,7 @@ macro_rules! reminder_candidates {
         concat!(
             "SELECT ",
             invitation_columns!(),
-            " FROM invitations i \
+            " FROM {schema}.invitations i \
              WHERE i.org_id = $1 AND i.closed_at IS NULL \
                AND (i.signed_up_at IS NULL OR i.completed_at IS NULL)",
             $after,
@@ -185,7 +236,7 @@ macro_rules! reminder_candidates {
             " = 'pending' AND i.last_sent_at < $4) \
                OR (i.signed_up_at IS NOT NULL AND i.completed_at IS NULL \
                    AND i.signed_up_at < $4)) \
-             AND NOT EXISTS (SELECT 1 FROM reminder_marks r \
+             AND NOT EXISTS (SELECT 1 FROM {schema}.reminder_marks r \
                              WHERE r.invitation_id = i.id AND r.day = $5) \
              ORDER BY i.id LIMIT ",
             $limit
@@ -198,14 +249,13 @@ pub(crate) const REMINDER_CANDIDATES_AFTER: &str = reminder_candidates!(" AND i.
 
 /// The dashboard (R9.1) in one statement: counts per tab and channel from one index-only
 /// scan of the organization's listed invitations (grouped by status and channel first, so
-/// the status is computed once per row), active members, the limit, the policy and the
-/// reminder switch. Live invitations (for ReserveOnInvite seats) are the Pending tab.
+/// the status is computed once per row), the active-member counter, the limit, the policy and
+/// the reminder switch. Live invitations (for ReserveOnInvite seats) are the Pending tab.
 pub(crate) const DASHBOARD: &str = concat!(
     "SELECT o.seat_limit, o.seat_policy, o.reminders_enabled, \
         c.listed, c.pending, c.never_used, c.expired_or_failed, c.completed, \
-        c.by_email, c.by_sms, \
-        (SELECT count(*) FROM members m WHERE m.org_id = o.id AND m.removed_at IS NULL) AS members \
-     FROM organizations o \
+        c.by_email, c.by_sms, o.active_members AS members \
+     FROM {schema}.organizations o \
      CROSS JOIN LATERAL ( \
         SELECT COALESCE(sum(g.n), 0)::bigint AS listed, \
             COALESCE(sum(g.n) FILTER (WHERE g.status IN ('queued', 'pending')), 0)::bigint \
@@ -218,7 +268,7 @@ pub(crate) const DASHBOARD: &str = concat!(
             COALESCE(sum(g.n) FILTER (WHERE g.channel = 'sms'), 0)::bigint AS by_sms \
         FROM (SELECT ",
     open_status!("$2"),
-    " AS status, i.channel, count(*) AS n FROM invitations i \
+    " AS status, i.channel, count(*) AS n FROM {schema}.invitations i \
               WHERE i.org_id = o.id AND i.closed_at IS NULL GROUP BY 1, 2) g) c \
      WHERE o.id = $1"
 );
@@ -230,9 +280,9 @@ macro_rules! list_page {
         concat!(
             "SELECT ",
             invitation_columns!(),
-            " FROM invitations i \
+            " FROM {schema}.invitations i \
              WHERE i.org_id = $1 AND i.closed_at IS NULL \
-               AND invitation_in_tab($2, ",
+               AND {schema}.invitation_in_tab($2, ",
             open_status!("$3"),
             ") AND ($4::text IS NULL \
                     OR strpos(COALESCE(i.email_key, ''), $4) > 0 \
@@ -305,24 +355,22 @@ pub(crate) const LIST_SIGNED_UP_ASC_AFTER: &str = list_page!(
     "ASC"
 );
 
-/// Deliveries, signups and first logins per local day of time zone `$4` for days
-/// `$2..=$3`, from audit events between `$5` and `$6` (a UTC range a little wider than the
-/// local days, so the index bounds the scan and the local date decides).
+/// Deliveries, signups and first logins per local day of time zone `$4`, for the days
+/// `$2..=$3` that had any, from audit events between `$5` and `$6` (a UTC range a little
+/// wider than the local days, so the index bounds the scan and the local date decides). The
+/// store adds the days without activity: listing the days is not PostgreSQL's business,
+/// and its calendar is narrower than the caller's (see `calendar.rs`).
 pub(crate) const DAILY_ACTIVITY: &str = "\
-    WITH counts AS ( \
-        SELECT (e.at AT TIME ZONE $4)::date AS day, \
-            count(*) FILTER (WHERE e.kind = 'Delivered') AS sent, \
-            count(*) FILTER (WHERE e.kind = 'SignedUp') AS signups, \
-            count(*) FILTER (WHERE e.kind = 'FirstLogin') AS first_logins \
-        FROM audit_events e \
-        WHERE e.org_id = $1 AND e.at >= $5 AND e.at < $6 \
-          AND e.kind IN ('Delivered', 'SignedUp', 'FirstLogin') \
-        GROUP BY 1) \
-    SELECT d.day, COALESCE(c.sent, 0) AS sent, COALESCE(c.signups, 0) AS signups, \
-        COALESCE(c.first_logins, 0) AS first_logins \
-    FROM (SELECT g::date AS day FROM generate_series($2::date, $3::date, interval '1 day') g) d \
-    LEFT JOIN counts c ON c.day = d.day \
-    ORDER BY d.day";
+    SELECT d.day, \
+        count(*) FILTER (WHERE d.kind = 'Delivered') AS sent, \
+        count(*) FILTER (WHERE d.kind = 'SignedUp') AS signups, \
+        count(*) FILTER (WHERE d.kind = 'FirstLogin') AS first_logins \
+    FROM (SELECT (e.at AT TIME ZONE $4)::date AS day, e.kind \
+          FROM {schema}.audit_events e \
+          WHERE e.org_id = $1 AND e.at >= $5 AND e.at < $6 \
+            AND e.kind IN ('Delivered', 'SignedUp', 'FirstLogin')) d \
+    WHERE d.day BETWEEN $2 AND $3 \
+    GROUP BY d.day";
 
 macro_rules! audit_columns {
     () => {
@@ -330,33 +378,61 @@ macro_rules! audit_columns {
     };
 }
 
+/// The message a transport id names, the latest if a transport reused one.
+pub(crate) const MESSAGE_BY_PROVIDER_ID: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM {schema}.outbox o WHERE o.provider_id = $1 ORDER BY o.sent_at DESC NULLS LAST LIMIT 1"
+);
+
+/// The event feed (R10.2) after position ($1, $2), of organization $3 and invitation $4 when
+/// given: only events of transactions older than every one still running, so none can later
+/// appear before a position already passed (see the migration that added `txid`).
+macro_rules! feed {
+    ($org:literal) => {
+        concat!(
+            "SELECT e.txid::text::bigint AS major, e.seq AS minor, ",
+            audit_columns!(),
+            " FROM {schema}.audit_events e \
+             WHERE (e.txid, e.seq) > ($1::text::xid8, $2) \
+               AND e.txid < pg_snapshot_xmin(pg_current_snapshot())",
+            $org,
+            " AND ($4::uuid IS NULL OR e.invitation_id = $4) \
+             ORDER BY e.txid, e.seq LIMIT $5"
+        )
+    };
+}
+
+pub(crate) const FEED_ALL: &str = feed!(" AND $3::uuid IS NULL");
+pub(crate) const FEED_OF_ORG: &str = feed!(" AND e.org_id = $3");
+
 pub(crate) const AUDIT_OF_ORG: &str = concat!(
     "SELECT ",
     audit_columns!(),
-    " FROM audit_events e WHERE e.org_id = $1 ORDER BY e.seq"
+    " FROM {schema}.audit_events e WHERE e.org_id = $1 ORDER BY e.seq"
 );
 
 pub(crate) const AUDIT_OF_INVITATION: &str = concat!(
     "SELECT ",
     audit_columns!(),
-    " FROM audit_events e WHERE e.invitation_id = $2 AND e.org_id = $1 ORDER BY e.seq"
+    " FROM {schema}.audit_events e WHERE e.invitation_id = $2 AND e.org_id = $1 ORDER BY e.seq"
 );
 
 // ------------------------------------------------------------------ commit
 
 pub(crate) const INSERT_ORGANIZATION: &str = "\
-    INSERT INTO organizations \
+    INSERT INTO {schema}.organizations \
         (id, name, kind, msp_id, seat_limit, seat_policy, reminders_enabled, settings, version) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) \
     ON CONFLICT (id) DO NOTHING";
 
 pub(crate) const UPDATE_ORGANIZATION: &str = "\
-    UPDATE organizations SET name = $2, kind = $3, msp_id = $4, seat_limit = $5, \
+    UPDATE {schema}.organizations SET name = $2, kind = $3, msp_id = $4, seat_limit = $5, \
         seat_policy = $6, reminders_enabled = $7, settings = $8, version = version + 1 \
     WHERE id = $1 AND version = $9";
 
 pub(crate) const ORGANIZATION_EXISTS: &str =
-    "SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)";
+    "SELECT EXISTS (SELECT 1 FROM {schema}.organizations WHERE id = $1)";
 
 /// The arrays of an invitation batch, `$1` to `$27`, one per column. JSONB values travel as
 /// text and are cast per row: the client writes each value's JSON once, straight from the
@@ -382,7 +458,7 @@ macro_rules! invitation_batch {
 /// violation, which the store catches by constraint name inside a savepoint and explains
 /// with `INVITATION_INSERT_CONFLICTS`.
 pub(crate) const INSERT_INVITATIONS: &str = concat!(
-    "INSERT INTO invitations (id, org_id, channel, address_key, email_key, phone, contact, \
+    "INSERT INTO {schema}.invitations (id, org_id, channel, address_key, email_key, phone, contact, \
         access, user_ref, sender, created_at, last_invited_at, send_count, last_sent_at, \
         expires_at, awaiting_delivery, link_generation, failure, signed_up_at, member_id, \
         first_login_at, completed_at, completed_by, last_follow_up_at, closed_at, \
@@ -399,9 +475,9 @@ pub(crate) const INSERT_INVITATIONS: &str = concat!(
 /// Why an invitation insert broke a unique rule: of the ids `$1`, those that exist, and of
 /// the open (organization `$2`, address `$3`) pairs, those another open invitation holds.
 pub(crate) const INVITATION_INSERT_CONFLICTS: &str = "\
-    SELECT 'id' AS what, i.id::text AS value FROM invitations i WHERE i.id = ANY($1) \
+    SELECT 'id' AS what, i.id::text AS value FROM {schema}.invitations i WHERE i.id = ANY($1) \
     UNION ALL \
-    SELECT 'address', i.address_key FROM invitations i \
+    SELECT 'address', i.address_key FROM {schema}.invitations i \
     JOIN UNNEST($2::uuid[], $3::text[]) AS k(org_id, address_key) \
       ON i.org_id = k.org_id AND i.address_key = k.address_key \
     WHERE i.closed_at IS NULL AND i.signed_up_at IS NULL";
@@ -411,7 +487,7 @@ pub(crate) const ROLLBACK_TO_INVITATIONS: &str = "ROLLBACK TO SAVEPOINT invitati
 
 /// Changed invitations, each only at the version it was read at; the version goes up by one.
 pub(crate) const UPDATE_INVITATIONS: &str = concat!(
-    "UPDATE invitations i SET access = u.access::jsonb, user_ref = u.user_ref, \
+    "UPDATE {schema}.invitations i SET access = u.access::jsonb, user_ref = u.user_ref, \
         sender = u.sender::jsonb, \
         created_at = u.created_at, last_invited_at = u.last_invited_at, \
         send_count = u.send_count, last_sent_at = u.last_sent_at, expires_at = u.expires_at, \
@@ -432,8 +508,8 @@ pub(crate) const UPDATE_INVITATIONS: &str = concat!(
 );
 
 /// What a refused invitation update is judged by: its version and what never changes.
-pub(crate) const INVITATION_IDENTITIES: &str =
-    "SELECT id, version, org_id, channel, email_key, phone FROM invitations WHERE id = ANY($1)";
+pub(crate) const INVITATION_IDENTITIES: &str = "SELECT id, version, org_id, channel, email_key, \
+    phone FROM {schema}.invitations WHERE id = ANY($1)";
 
 macro_rules! member_batch {
     () => {
@@ -445,7 +521,7 @@ macro_rules! member_batch {
 }
 
 pub(crate) const INSERT_MEMBERS: &str = concat!(
-    "INSERT INTO members (id, org_id, email_key, phone, contact, user_ref, access, \
+    "INSERT INTO {schema}.members (id, org_id, email_key, phone, contact, user_ref, access, \
         invitation_id, joined_at, removed_at, version) \
      SELECT u.id, u.org_id, u.email_key, u.phone, u.contact::jsonb, u.user_ref, \
         u.access::jsonb, u.invitation_id, u.joined_at, u.removed_at, u.version FROM ",
@@ -454,7 +530,7 @@ pub(crate) const INSERT_MEMBERS: &str = concat!(
 );
 
 pub(crate) const UPDATE_MEMBERS: &str = concat!(
-    "UPDATE members m SET org_id = u.org_id, email_key = u.email_key, phone = u.phone, \
+    "UPDATE {schema}.members m SET org_id = u.org_id, email_key = u.email_key, phone = u.phone, \
         contact = u.contact::jsonb, user_ref = u.user_ref, access = u.access::jsonb, \
         invitation_id = u.invitation_id, joined_at = u.joined_at, removed_at = u.removed_at, \
         version = m.version + 1 \
@@ -463,34 +539,38 @@ pub(crate) const UPDATE_MEMBERS: &str = concat!(
     " WHERE m.id = u.id AND m.version = u.version RETURNING m.id"
 );
 
-pub(crate) const EXISTING_MEMBERS: &str = "SELECT id FROM members WHERE id = ANY($1)";
+pub(crate) const EXISTING_MEMBERS: &str = "SELECT id FROM {schema}.members WHERE id = ANY($1)";
 
 pub(crate) const INSERT_LINKS: &str = "\
-    INSERT INTO links (hash, invitation_id, generation, issued_at) \
+    INSERT INTO {schema}.links (hash, invitation_id, generation, issued_at) \
     SELECT * FROM UNNEST($1::bytea[], $2::uuid[], $3::int8[], $4::timestamptz[]) \
     ON CONFLICT DO NOTHING RETURNING hash";
 
 /// Finishes claimed messages (R7.3): only where the lease token still matches. `$2` is the
 /// outcome: 'sent' (at `$3`), 'retry' (due `$4`, error `$5`), 'dead' or 'dropped' (`$5`).
 pub(crate) const FINISH_MESSAGES: &str = "\
-    UPDATE outbox o SET \
+    UPDATE {schema}.outbox o SET \
         state = CASE WHEN u.outcome IN ('retry', 'release') THEN o.state ELSE u.outcome END, \
         sent_at = CASE WHEN u.outcome = 'sent' THEN u.at \
             WHEN u.outcome IN ('retry', 'release') THEN o.sent_at ELSE NULL END, \
         state_reason = CASE WHEN u.outcome IN ('dead', 'dropped') THEN u.text \
             WHEN u.outcome IN ('retry', 'release') THEN o.state_reason ELSE NULL END, \
         due_at = CASE WHEN u.outcome IN ('retry', 'release') THEN u.due_at ELSE o.due_at END, \
-        last_error = CASE WHEN u.outcome IN ('retry', 'release') THEN u.text ELSE o.last_error END, \
+        last_error = CASE WHEN u.outcome IN ('retry', 'release') THEN u.text \
+            ELSE o.last_error END, \
         attempts = CASE WHEN u.outcome = 'release' THEN GREATEST(o.attempts - 1, 0) \
             ELSE o.attempts END, \
+        provider_id = CASE WHEN u.outcome = 'sent' THEN u.provider_id ELSE o.provider_id END, \
+        parts = CASE WHEN u.outcome = 'sent' THEN u.parts ELSE o.parts END, \
         lease_token = NULL, lease_until = NULL \
     FROM UNNEST($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], \
-                $6::uuid[]) AS u(id, outcome, at, due_at, text, lease) \
+                $6::uuid[], $7::text[], $8::int8[]) \
+        AS u(id, outcome, at, due_at, text, lease, provider_id, parts) \
     WHERE o.id = u.id AND o.lease_token = u.lease \
     RETURNING o.id";
 
 pub(crate) const INSERT_MESSAGES: &str = "\
-    INSERT INTO outbox (id, org_id, invitation_id, kind, link_generation, reminder_day, \
+    INSERT INTO {schema}.outbox (id, org_id, invitation_id, kind, link_generation, reminder_day, \
         created_at, due_at, attempts, last_error, state, sent_at, state_reason, lease_token, \
         lease_until) \
     SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], \
@@ -500,12 +580,12 @@ pub(crate) const INSERT_MESSAGES: &str = "\
 
 /// Reminder marks (R8.2): inserted if absent; the returned ones are new.
 pub(crate) const INSERT_REMINDER_MARKS: &str = "\
-    INSERT INTO reminder_marks (invitation_id, day) \
+    INSERT INTO {schema}.reminder_marks (invitation_id, day) \
     SELECT * FROM UNNEST($1::uuid[], $2::date[]) \
     ON CONFLICT DO NOTHING RETURNING invitation_id, day";
 
 pub(crate) const INSERT_AUDIT: &str = "\
-    INSERT INTO audit_events (id, org_id, invitation_id, at, kind, action, actor, \
+    INSERT INTO {schema}.audit_events (id, org_id, invitation_id, at, kind, action, actor, \
         before_status, after_status) \
     SELECT u.id, u.org_id, u.invitation_id, u.at, u.kind, u.action::jsonb, u.actor::jsonb, \
         u.before_status, u.after_status \
@@ -514,56 +594,95 @@ pub(crate) const INSERT_AUDIT: &str = "\
         AS u(id, org_id, invitation_id, at, kind, action, actor, before_status, after_status, n) \
     ORDER BY u.n";
 
-/// Every statement, for the test that prepares each against the migrated schema.
-pub(crate) const ALL: &[(&str, &str)] = &[
-    ("ORGANIZATION", ORGANIZATION),
-    ("ORGANIZATIONS_BY_IDS", ORGANIZATIONS_BY_IDS),
-    (
-        "ORGANIZATIONS_WITH_REMINDERS_FIRST",
-        ORGANIZATIONS_WITH_REMINDERS_FIRST,
-    ),
-    (
-        "ORGANIZATIONS_WITH_REMINDERS_AFTER",
-        ORGANIZATIONS_WITH_REMINDERS_AFTER,
-    ),
-    ("INVITATION", INVITATION),
-    ("INVITATIONS_BY_IDS", INVITATIONS_BY_IDS),
-    ("OPEN_INVITATIONS", OPEN_INVITATIONS),
-    ("INVITATIONS_FOR_USERS", INVITATIONS_FOR_USERS),
-    ("LINK", LINK),
-    ("MEMBER", MEMBER),
-    ("ACTIVE_MEMBERS", ACTIVE_MEMBERS),
-    ("SEATS", SEATS),
-    ("LOCK_ORGANIZATION", LOCK_ORGANIZATION),
-    ("MESSAGE", MESSAGE),
-    ("CLAIM_DUE", CLAIM_DUE),
-    ("REMINDER_CANDIDATES_FIRST", REMINDER_CANDIDATES_FIRST),
-    ("REMINDER_CANDIDATES_AFTER", REMINDER_CANDIDATES_AFTER),
-    ("DASHBOARD", DASHBOARD),
-    ("LIST_INVITED_DESC_FIRST", LIST_INVITED_DESC_FIRST),
-    ("LIST_INVITED_DESC_AFTER", LIST_INVITED_DESC_AFTER),
-    ("LIST_INVITED_ASC_FIRST", LIST_INVITED_ASC_FIRST),
-    ("LIST_INVITED_ASC_AFTER", LIST_INVITED_ASC_AFTER),
-    ("LIST_SIGNED_UP_DESC_FIRST", LIST_SIGNED_UP_DESC_FIRST),
-    ("LIST_SIGNED_UP_DESC_AFTER", LIST_SIGNED_UP_DESC_AFTER),
-    ("LIST_SIGNED_UP_ASC_FIRST", LIST_SIGNED_UP_ASC_FIRST),
-    ("LIST_SIGNED_UP_ASC_AFTER", LIST_SIGNED_UP_ASC_AFTER),
-    ("DAILY_ACTIVITY", DAILY_ACTIVITY),
-    ("AUDIT_OF_ORG", AUDIT_OF_ORG),
-    ("AUDIT_OF_INVITATION", AUDIT_OF_INVITATION),
-    ("INSERT_ORGANIZATION", INSERT_ORGANIZATION),
-    ("UPDATE_ORGANIZATION", UPDATE_ORGANIZATION),
-    ("ORGANIZATION_EXISTS", ORGANIZATION_EXISTS),
-    ("INSERT_INVITATIONS", INSERT_INVITATIONS),
-    ("UPDATE_INVITATIONS", UPDATE_INVITATIONS),
-    ("INVITATION_IDENTITIES", INVITATION_IDENTITIES),
-    ("INVITATION_INSERT_CONFLICTS", INVITATION_INSERT_CONFLICTS),
-    ("INSERT_MEMBERS", INSERT_MEMBERS),
-    ("UPDATE_MEMBERS", UPDATE_MEMBERS),
-    ("EXISTING_MEMBERS", EXISTING_MEMBERS),
-    ("INSERT_LINKS", INSERT_LINKS),
-    ("FINISH_MESSAGES", FINISH_MESSAGES),
-    ("INSERT_MESSAGES", INSERT_MESSAGES),
-    ("INSERT_REMINDER_MARKS", INSERT_REMINDER_MARKS),
-    ("INSERT_AUDIT", INSERT_AUDIT),
-];
+/// Where a template names the store's schema; [`Statements::render`] puts the quoted
+/// identifier in its place.
+pub(crate) const SCHEMA_PLACEHOLDER: &str = "{schema}";
+
+/// Renders `template` for `schema`: the placeholder replaced by the quoted, validated
+/// identifier. The only text spliced into any statement, and it is not user input but a
+/// name [`SchemaName::new`] accepted.
+pub(crate) fn render(template: &str, schema: &SchemaName) -> String {
+    template.replace(SCHEMA_PLACEHOLDER, &schema.quoted())
+}
+
+/// Declares [`Statements`] with one field per template constant, and its rendering.
+macro_rules! statements {
+    ($($name:ident),+ $(,)?) => {
+        /// Every statement rendered once for a schema, when a `PgStore` is made: constant
+        /// text per store, so each keeps its prepared statement on every connection.
+        #[allow(non_snake_case)]
+        pub(crate) struct Statements {
+            $(pub(crate) $name: Box<str>,)+
+        }
+
+        impl Statements {
+            pub(crate) fn render(schema: &SchemaName) -> Self {
+                Self { $($name: render($name, schema).into_boxed_str(),)+ }
+            }
+
+            /// Every statement by name, for tools and tests (prepare, `EXPLAIN`).
+            pub(crate) fn all(&self) -> Vec<(&'static str, &str)> {
+                vec![$((stringify!($name), &*self.$name),)+]
+            }
+        }
+
+        impl std::fmt::Debug for Statements {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("Statements { .. }")
+            }
+        }
+    };
+}
+
+// Every statement above, rendered for one schema: what a `PgStore` runs. One field per
+// statement, named as its template.
+statements! {
+    ORGANIZATIONS_BY_IDS,
+    INVITATIONS_BY_IDS,
+    ORGANIZATION,
+    ORGANIZATIONS_WITH_REMINDERS_FIRST,
+    ORGANIZATIONS_WITH_REMINDERS_AFTER,
+    INVITATION,
+    OPEN_INVITATIONS,
+    INVITATIONS_FOR_USERS,
+    LINK,
+    MEMBER,
+    ACTIVE_MEMBERS,
+    SEATS,
+    LOCK_SEATS,
+    RESERVED_SEATS,
+    MESSAGE,
+    CLAIM_DUE,
+    REMINDER_CANDIDATES_FIRST,
+    REMINDER_CANDIDATES_AFTER,
+    DASHBOARD,
+    LIST_INVITED_DESC_FIRST,
+    LIST_INVITED_DESC_AFTER,
+    LIST_INVITED_ASC_FIRST,
+    LIST_INVITED_ASC_AFTER,
+    LIST_SIGNED_UP_DESC_FIRST,
+    LIST_SIGNED_UP_DESC_AFTER,
+    LIST_SIGNED_UP_ASC_FIRST,
+    LIST_SIGNED_UP_ASC_AFTER,
+    DAILY_ACTIVITY,
+    AUDIT_OF_ORG,
+    AUDIT_OF_INVITATION,
+    MESSAGE_BY_PROVIDER_ID,
+    FEED_ALL,
+    FEED_OF_ORG,
+    INSERT_ORGANIZATION,
+    UPDATE_ORGANIZATION,
+    ORGANIZATION_EXISTS,
+    INSERT_INVITATIONS,
+    UPDATE_INVITATIONS,
+    INVITATION_IDENTITIES,
+    INVITATION_INSERT_CONFLICTS,
+    INSERT_MEMBERS,
+    UPDATE_MEMBERS,
+    EXISTING_MEMBERS,
+    INSERT_LINKS,
+    FINISH_MESSAGES,
+    INSERT_MESSAGES,
+    INSERT_REMINDER_MARKS,
+    INSERT_AUDIT,
+}

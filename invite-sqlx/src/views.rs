@@ -1,8 +1,9 @@
 //! [`PgStore`]'s outbox and view ports: claims, reminder candidates, dashboards, lists, series
 //! and the audit trail.
 
-use crate::codec::backend;
-use crate::{PgStore, codec, limit_of, sql};
+use crate::codec::{self, backend};
+use crate::reads::{has_nul, limit_of};
+use crate::{PgStore, calendar};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -10,10 +11,11 @@ use invite_core::audit::AuditEvent;
 use invite_core::dashboard::{
     Dashboard, DayActivity, ListQuery, Page, Row, SortKey, SortOrder, TabCounts,
 };
+use invite_core::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
 use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Seats};
-use sqlx::postgres::PgRow;
+use std::collections::HashMap;
 
 #[async_trait]
 impl OutboxStore for PgStore {
@@ -26,7 +28,7 @@ impl OutboxStore for PgStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(sql::CLAIM_DUE)
+        let rows = sqlx::query(&self.sql.CLAIM_DUE)
             .bind(now)
             .bind(now + lease)
             .bind(limit_of(limit))
@@ -48,8 +50,23 @@ impl OutboxStore for PgStore {
     }
 
     async fn message(&self, id: MessageId) -> Result<Option<OutboxMessage>, StoreError> {
-        let row = sqlx::query(sql::MESSAGE)
+        let row = sqlx::query(&self.sql.MESSAGE)
             .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::message).transpose()
+    }
+
+    async fn message_by_provider_id(
+        &self,
+        provider_id: &str,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
+        if has_nul(provider_id) {
+            return Ok(None);
+        }
+        let row = sqlx::query(&self.sql.MESSAGE_BY_PROVIDER_ID)
+            .bind(provider_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
@@ -62,8 +79,8 @@ impl OutboxStore for PgStore {
         limit: u32,
     ) -> Result<Vec<Organization>, StoreError> {
         let q = match after {
-            None => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_FIRST).bind(limit_of(limit)),
-            Some(after) => sqlx::query(sql::ORGANIZATIONS_WITH_REMINDERS_AFTER)
+            None => sqlx::query(&self.sql.ORGANIZATIONS_WITH_REMINDERS_FIRST).bind(limit_of(limit)),
+            Some(after) => sqlx::query(&self.sql.ORGANIZATIONS_WITH_REMINDERS_AFTER)
                 .bind(after.0)
                 .bind(limit_of(limit)),
         };
@@ -76,8 +93,8 @@ impl OutboxStore for PgStore {
         query: &ReminderQuery,
     ) -> Result<Vec<Invitation>, StoreError> {
         let statement = match query.after {
-            None => sql::REMINDER_CANDIDATES_FIRST,
-            Some(_) => sql::REMINDER_CANDIDATES_AFTER,
+            None => &self.sql.REMINDER_CANDIDATES_FIRST,
+            Some(_) => &self.sql.REMINDER_CANDIDATES_AFTER,
         };
         let q = sqlx::query(statement)
             .bind(query.org.0)
@@ -100,7 +117,7 @@ impl ViewStore for PgStore {
         org: OrgId,
         now: DateTime<Utc>,
     ) -> Result<Option<Dashboard>, StoreError> {
-        let row = sqlx::query(sql::DASHBOARD)
+        let row = sqlx::query(&self.sql.DASHBOARD)
             .bind(org.0)
             .bind(now)
             .fetch_optional(&self.pool)
@@ -140,14 +157,28 @@ impl ViewStore for PgStore {
         now: DateTime<Utc>,
     ) -> Result<Page, StoreError> {
         let statement = match (query.sort, query.order, query.after.is_some()) {
-            (SortKey::LastInvited, SortOrder::NewestFirst, false) => sql::LIST_INVITED_DESC_FIRST,
-            (SortKey::LastInvited, SortOrder::NewestFirst, true) => sql::LIST_INVITED_DESC_AFTER,
-            (SortKey::LastInvited, SortOrder::OldestFirst, false) => sql::LIST_INVITED_ASC_FIRST,
-            (SortKey::LastInvited, SortOrder::OldestFirst, true) => sql::LIST_INVITED_ASC_AFTER,
-            (SortKey::SignedUp, SortOrder::NewestFirst, false) => sql::LIST_SIGNED_UP_DESC_FIRST,
-            (SortKey::SignedUp, SortOrder::NewestFirst, true) => sql::LIST_SIGNED_UP_DESC_AFTER,
-            (SortKey::SignedUp, SortOrder::OldestFirst, false) => sql::LIST_SIGNED_UP_ASC_FIRST,
-            (SortKey::SignedUp, SortOrder::OldestFirst, true) => sql::LIST_SIGNED_UP_ASC_AFTER,
+            (SortKey::LastInvited, SortOrder::NewestFirst, false) => {
+                &self.sql.LIST_INVITED_DESC_FIRST
+            }
+            (SortKey::LastInvited, SortOrder::NewestFirst, true) => {
+                &self.sql.LIST_INVITED_DESC_AFTER
+            }
+            (SortKey::LastInvited, SortOrder::OldestFirst, false) => {
+                &self.sql.LIST_INVITED_ASC_FIRST
+            }
+            (SortKey::LastInvited, SortOrder::OldestFirst, true) => {
+                &self.sql.LIST_INVITED_ASC_AFTER
+            }
+            (SortKey::SignedUp, SortOrder::NewestFirst, false) => {
+                &self.sql.LIST_SIGNED_UP_DESC_FIRST
+            }
+            (SortKey::SignedUp, SortOrder::NewestFirst, true) => {
+                &self.sql.LIST_SIGNED_UP_DESC_AFTER
+            }
+            (SortKey::SignedUp, SortOrder::OldestFirst, false) => {
+                &self.sql.LIST_SIGNED_UP_ASC_FIRST
+            }
+            (SortKey::SignedUp, SortOrder::OldestFirst, true) => &self.sql.LIST_SIGNED_UP_ASC_AFTER,
         };
         // The search as ListQuery::matches_search reads it: trimmed, lower-cased, and none
         // when empty.
@@ -157,6 +188,18 @@ impl ViewStore for PgStore {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
+        // No stored address holds a NUL (PostgreSQL's text cannot), so such a search matches
+        // nothing, as in MemoryStore; PostgreSQL would refuse the parameter.
+        if search.as_deref().is_some_and(has_nul) {
+            return Ok(Page {
+                rows: Vec::new(),
+                next: None,
+            });
+        }
+        // A position PostgreSQL can hold that selects the same rows (see `calendar`).
+        let after = query
+            .after
+            .map(|c| calendar::cursor_position(query.order, &c));
         let limit = query.limit as usize;
         let mut rows = self
             .query_invitations(
@@ -165,8 +208,8 @@ impl ViewStore for PgStore {
                     .bind(codec::tab_name(query.tab))
                     .bind(now)
                     .bind(search)
-                    .bind(query.after.and_then(|c| c.key))
-                    .bind(query.after.map(|c| c.id.0))
+                    .bind(after.and_then(|(key, _)| key))
+                    .bind(after.map(|(_, id)| id))
                     .bind(i64::from(query.limit) + 1),
             )
             .await?;
@@ -192,30 +235,40 @@ impl ViewStore for PgStore {
         if from > to {
             return Ok(Vec::new());
         }
-        // A UTC window that holds every instant of the local days whatever the offset
-        // (offsets stay within a day); the local date decides inside it.
-        let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - TimeDelta::days(2);
-        let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::days(3);
-        let rows = sqlx::query(sql::DAILY_ACTIVITY)
-            .bind(org.0)
-            .bind(from)
-            .bind(to)
-            .bind(tz.name())
-            .bind(start)
-            .bind(end)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|row: &PgRow| {
-                Ok(DayActivity {
-                    day: codec::day(row, "day")?,
+        // Days before PostgreSQL's first one can have no activity: nothing is stored then.
+        // (chrono's last day comes before PostgreSQL's.)
+        let mut counted: HashMap<NaiveDate, DayActivity> = HashMap::new();
+        let sql_from = from.max(calendar::first_day());
+        if sql_from <= to {
+            let (start, end) = calendar::utc_window(sql_from, to);
+            let rows = sqlx::query(&self.sql.DAILY_ACTIVITY)
+                .bind(org.0)
+                .bind(sql_from)
+                .bind(to)
+                .bind(tz.name())
+                .bind(start)
+                .bind(end)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+            for row in &rows {
+                let day = codec::day(row, "day")?;
+                let activity = DayActivity {
+                    day,
                     invitations_sent: codec::count(row, "sent")?,
                     signups: codec::count(row, "signups")?,
                     first_logins: codec::count(row, "first_logins")?,
-                })
+                };
+                counted.insert(day, activity);
+            }
+        }
+        Ok(calendar::days(from, to)
+            .map(|day| {
+                counted
+                    .remove(&day)
+                    .unwrap_or_else(|| DayActivity::empty(day))
             })
-            .collect()
+            .collect())
     }
 
     async fn audit_trail(
@@ -224,12 +277,43 @@ impl ViewStore for PgStore {
         invitation: Option<InvitationId>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let q = match invitation {
-            None => sqlx::query(sql::AUDIT_OF_ORG).bind(org.0),
-            Some(inv) => sqlx::query(sql::AUDIT_OF_INVITATION)
+            None => sqlx::query(&self.sql.AUDIT_OF_ORG).bind(org.0),
+            Some(inv) => sqlx::query(&self.sql.AUDIT_OF_INVITATION)
                 .bind(org.0)
                 .bind(inv.0),
         };
         let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(codec::audit_event).collect()
+    }
+
+    async fn events(&self, query: &FeedQuery) -> Result<FeedPage, StoreError> {
+        let (major, minor) = query.after.map_or((0, 0), |p| (p.major, p.minor));
+        // Positions this store hands out fit i64: transaction ids and identities do.
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let statement = match query.org {
+            Some(_) => &self.sql.FEED_OF_ORG,
+            None => &self.sql.FEED_ALL,
+        };
+        let rows = sqlx::query(statement)
+            .bind(major.to_string())
+            .bind(as_i64(minor))
+            .bind(query.org.map(|o| o.0))
+            .bind(query.invitation.map(|i| i.0))
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                let position = FeedPosition {
+                    major: codec::count(row, "major")?,
+                    minor: codec::count(row, "minor")?,
+                };
+                Ok(FeedEvent::new(position, codec::audit_event(row)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let next = events.last().map(|e| e.position);
+        Ok(FeedPage { events, next })
     }
 }

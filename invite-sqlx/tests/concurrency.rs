@@ -1,7 +1,7 @@
 //! Concurrency on a real PostgreSQL server, beyond the conformance suite's cases: many
 //! application instances (tasks, each with its own connections from a shared pool) racing
-//! for seats, for outbox messages and for reminders. Each test gets its own migrated
-//! database (`#[sqlx::test]`, `DATABASE_URL` read at run time). No test waits on a timer:
+//! for seats, for outbox messages and for reminders. Each test gets its own database
+//! (`#[sqlx::test]`, `DATABASE_URL` read at run time), migrated by `PgStore::migrate`. No test waits on a timer:
 //! tasks start together at a barrier, and time moves only on the harness's manual clock.
 
 use chrono::TimeDelta;
@@ -30,6 +30,13 @@ async fn wide_pool(connect: PgConnectOptions) -> PgPool {
         .connect_with(connect)
         .await
         .expect("the test database accepts connections")
+}
+
+/// The store on `pool`, its schema migrated.
+async fn migrated(pool: &PgPool) -> PgStore {
+    let store = PgStore::new(pool.clone());
+    store.migrate().await.expect("the migrations apply");
+    store
 }
 
 fn addresses(prefix: &str, n: usize) -> Vec<String> {
@@ -72,13 +79,13 @@ async fn count(pool: &PgPool, sql: &'static str) -> i64 {
 /// R3.4: 64 signups fired at once at an organization with 10 free seats give exactly 10
 /// members; the other 54 are refused with `SeatsExhausted` and their invitations are Failed
 /// with the reason "seats exhausted".
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r3_4_sixty_four_concurrent_signups_for_ten_seats_make_ten_members(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(10).await;
     let invited = invite_delivered(&h, &acme, &addresses("signup", 64)).await;
 
@@ -115,7 +122,7 @@ async fn r3_4_sixty_four_concurrent_signups_for_ten_seats_make_ten_members(
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM members WHERE removed_at IS NULL"
+            "SELECT count(*) FROM invite.members WHERE removed_at IS NULL"
         )
         .await,
         10
@@ -143,13 +150,13 @@ async fn r3_4_sixty_four_concurrent_signups_for_ten_seats_make_ten_members(
 /// invitations went out under `ClaimOnSignup`; the operator then switched the policy, so
 /// they reserve more seats than there are. A reserved signup needs no free seat but never
 /// pushes the members past the limit: exactly 10 members, 54 Failed for seat exhaustion.
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r3_4_sixty_four_concurrent_reserved_signups_for_ten_seats_make_ten_members(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(10).await;
     let invited = invite_delivered(&h, &acme, &addresses("reserved", 64)).await;
     h.service
@@ -185,7 +192,7 @@ async fn r3_4_sixty_four_concurrent_reserved_signups_for_ten_seats_make_ten_memb
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM members WHERE removed_at IS NULL"
+            "SELECT count(*) FROM invite.members WHERE removed_at IS NULL"
         )
         .await,
         10
@@ -210,13 +217,13 @@ async fn r3_4_sixty_four_concurrent_reserved_signups_for_ten_seats_make_ten_memb
 /// at once at 10 seats give exactly 10 invitations (the rest `NoSeatsAvailable`); then the
 /// 10 invitees sign up while 54 more invites race them: every signup succeeds (a reserved
 /// signup cannot fail for seats), every new invite is refused, and used seats stay at 10.
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r3_5_sixty_four_concurrent_invites_for_ten_reserved_seats(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let settings = OrgSettings {
         seat_policy: SeatPolicy::ReserveOnInvite,
         ..OrgSettings::with_seats(10)
@@ -295,7 +302,7 @@ async fn r3_5_sixty_four_concurrent_invites_for_ten_reserved_seats(
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM members WHERE removed_at IS NULL"
+            "SELECT count(*) FROM invite.members WHERE removed_at IS NULL"
         )
         .await,
         10
@@ -310,10 +317,10 @@ async fn r3_5_sixty_four_concurrent_invites_for_ten_reserved_seats(
 
 /// R7.3: eight workers claiming at once never hold one message at the same time: the
 /// claimed sets are disjoint, and together they are every due message.
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r7_3_concurrent_claims_are_disjoint(_opts: PgPoolOptions, connect: PgConnectOptions) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(1000).await;
     let refs = addresses("claim", 400);
     let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
@@ -356,13 +363,13 @@ async fn r7_3_concurrent_claims_are_disjoint(_opts: PgPoolOptions, connect: PgCo
 /// its batch is lost. While its lease lasts no one else delivers those messages; once it
 /// runs out, the other workers deliver them, and the dead worker's late outcome is refused
 /// (lease lost).
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r7_3_workers_deliver_each_message_once_and_a_dead_workers_batch_is_not_lost(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(1000).await;
     let all = addresses("deliver", 300);
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
@@ -432,7 +439,11 @@ async fn r7_3_workers_deliver_each_message_once_and_a_dead_workers_batch_is_not_
         "no message was delivered twice"
     );
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM outbox WHERE state = 'sent'").await,
+        count(
+            &pool,
+            "SELECT count(*) FROM invite.outbox WHERE state = 'sent'"
+        )
+        .await,
         300
     );
     for claim in &dead_batch {
@@ -468,13 +479,13 @@ async fn r7_3_workers_deliver_each_message_once_and_a_dead_workers_batch_is_not_
 /// R8.2: eight sweeps running at once on the same day queue one reminder per eligible
 /// invitation, not eight; later sweeps that day queue none; the next day each gets one
 /// more.
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r8_2_eight_concurrent_sweeps_queue_one_reminder_per_invitation_per_day(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(1000).await;
     h.service
         .set_reminders(&acme.admin, acme.id(), true)
@@ -496,7 +507,7 @@ async fn r8_2_eight_concurrent_sweeps_queue_one_reminder_per_invitation_per_day(
             })
             .collect::<Vec<_>>()
     };
-    let reminders = "SELECT count(*) FROM outbox WHERE kind = 'reminder'";
+    let reminders = "SELECT count(*) FROM invite.outbox WHERE kind = 'reminder'";
 
     let (mut queued, mut skipped) = (0, 0);
     for t in sweep_concurrently(8) {
@@ -509,7 +520,7 @@ async fn r8_2_eight_concurrent_sweeps_queue_one_reminder_per_invitation_per_day(
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM audit_events WHERE kind = 'ReminderQueued'"
+            "SELECT count(*) FROM invite.audit_events WHERE kind = 'ReminderQueued'"
         )
         .await,
         300,
@@ -533,7 +544,7 @@ async fn r8_2_eight_concurrent_sweeps_queue_one_reminder_per_invitation_per_day(
     assert_eq!(queued, 300);
     assert_eq!(count(&pool, reminders).await, 600);
     let per_day: Vec<i64> = sqlx::query_scalar(
-        "SELECT count(*) FROM outbox WHERE kind = 'reminder' GROUP BY invitation_id, reminder_day",
+        "SELECT count(*) FROM invite.outbox WHERE kind = 'reminder' GROUP BY invitation_id, reminder_day",
     )
     .fetch_all(&pool)
     .await
@@ -545,13 +556,13 @@ async fn r8_2_eight_concurrent_sweeps_queue_one_reminder_per_invitation_per_day(
 /// without seat check on the same invitation (an access edit: the invitation, then an audit
 /// event whose foreign key points at the organization) never deadlocks: each pair ends with
 /// one winner and the other re-deciding, and no call fails with a backend error.
-#[sqlx::test(migrator = "invite_sqlx::MIGRATOR")]
+#[sqlx::test(migrations = false)]
 async fn r3_4_seat_locks_and_foreign_key_checks_never_deadlock(
     _opts: PgPoolOptions,
     connect: PgConnectOptions,
 ) {
     let pool = wide_pool(connect).await;
-    let h = Harness::new(PgStore::new(pool.clone()));
+    let h = Harness::new(migrated(&pool).await);
     let acme = h.standalone(100).await;
     let invited = invite_delivered(&h, &acme, &addresses("race", 32)).await;
 
@@ -583,7 +594,7 @@ async fn r3_4_seat_locks_and_foreign_key_checks_never_deadlock(
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM members WHERE removed_at IS NULL"
+            "SELECT count(*) FROM invite.members WHERE removed_at IS NULL"
         )
         .await,
         32

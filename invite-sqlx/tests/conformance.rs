@@ -1,9 +1,15 @@
 //! The store conformance suite of invite-core, the same cases `MemoryStore` passes, run
-//! against PostgreSQL: each case gets its own freshly migrated database (`#[sqlx::test]`,
-//! which reads `DATABASE_URL` at run time).
+//! against PostgreSQL in the default schema (`invite`): each case gets its own database
+//! (`#[sqlx::test]`, which reads `DATABASE_URL` at run time), migrated by
+//! `PgStore::migrate` (not by `#[sqlx::test]`'s own runner, which would put the tables and
+//! their bookkeeping in `public`).
 
 invite_core::store_conformance_tests! {
-    attr: #[sqlx::test(migrator = "invite_sqlx::MIGRATOR")],
+    attr: #[sqlx::test(migrations = false)],
     args: (pool: sqlx::PgPool),
-    store: invite_sqlx::PgStore::new(pool),
+    store: {
+        let store = invite_sqlx::PgStore::new(pool);
+        store.migrate().await.expect("the migrations apply");
+        store
+    },
 }

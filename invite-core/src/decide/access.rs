@@ -15,14 +15,16 @@ pub fn granted_clients(access: &Access) -> Vec<OrgId> {
     }
 }
 
-/// R2.4, R2.5: an admin has a valid permission level; an MSP grants one or more roles, each
-/// on one of its own clients, none twice; every other organization grants one role.
+/// R2.4, R2.5: an admin has a valid permission level; an MSP grants one or more roles (at
+/// most [`crate::bounds::MAX_GRANTS`]), each on one of its own clients, none twice; every
+/// other organization grants one role.
 /// `clients` are the organizations [`granted_clients`] names, as loaded (missing ones absent).
 pub fn check_access(
     org: &Organization,
     access: &Access,
     clients: &[Organization],
 ) -> Result<(), Refusal> {
+    crate::bounds::check_grants(access)?;
     if let InvitationType::Admin(level) = &access.invitation_type {
         PermissionLevel::new(level.as_str())?;
     }

@@ -3,6 +3,7 @@
 //! exist.
 
 use crate::actor::Actor;
+use crate::bounds;
 use crate::ids::OrgId;
 use crate::invitation::{Invitation, Sender};
 use crate::member::Member;
@@ -12,10 +13,11 @@ fn forbid(what: &str) -> Refusal {
     Refusal::Forbidden(what.to_owned())
 }
 
-/// R10.1: only an admin of `org` changes its invitations.
+/// R10.1: only an admin of `org` changes its invitations; and what the change records of
+/// them (R10.2) is within [`bounds::check_actor`].
 pub fn admin_of(actor: &Actor, org: OrgId) -> Result<(), Refusal> {
     match actor.administers(org) {
-        true => Ok(()),
+        true => bounds::check_actor(actor),
         false => Err(forbid(
             "only an admin of the organization may change its invitations",
         )),
@@ -32,11 +34,20 @@ pub fn reader_of(actor: &Actor, org: OrgId) -> Result<(), Refusal> {
     }
 }
 
-/// R1.2: only the vendor's operator registers organizations and sets their seats.
+/// R1.2: only the vendor's operator registers organizations and sets their seats; its id,
+/// recorded with the change (R10.2), is within [`bounds::check_actor`].
 pub fn operator(actor: &Actor) -> Result<(), Refusal> {
     match actor {
-        Actor::Operator { .. } => Ok(()),
+        Actor::Operator { .. } => bounds::check_actor(actor),
         _ => Err(forbid("only the vendor's operator may do this")),
+    }
+}
+
+/// R1.2, R3.1: the operator, or an admin of `org` (adding a member directly).
+pub fn operator_or_admin_of(actor: &Actor, org: OrgId) -> Result<(), Refusal> {
+    match actor {
+        Actor::Operator { .. } => operator(actor),
+        _ => admin_of(actor, org),
     }
 }
 
@@ -66,12 +77,15 @@ pub fn admin_of_member(actor: &Actor, member: &Member) -> Result<(), Refusal> {
     admin_of(actor, member.org)
 }
 
-/// Who an admin's invitations are from (R2.10): only a person of an organization sends.
+/// Who an admin's invitations are from (R2.10): only a person of an organization sends, and
+/// their id and name are within [`bounds::check_actor`] (the name trimmed: it goes into every
+/// message's sender line).
 pub fn sender(actor: &Actor) -> Result<Sender, Refusal> {
+    bounds::check_actor(actor)?;
     match actor {
         Actor::OrgUser { user, name, .. } => Ok(Sender {
             user: user.clone(),
-            name: name.clone(),
+            name: bounds::check_name("actor.name", name)?,
         }),
         _ => Err(forbid("only a user of the organization sends invitations")),
     }

@@ -33,8 +33,9 @@ pub enum Verdict {
 /// which was cancelled; an invitation or resend a newer resend superseded or that is no longer
 /// Queued; a reminder after the switch went off (or from a period a switch-off ended), for a
 /// local day that is over, or to an invitation no longer Pending or Never Used; a follow-up to
-/// one no longer Never Used. A message by a channel the organization no longer allows fails an
-/// invitation message and drops the others.
+/// one no longer Never Used. A message by a channel the organization no longer allows, or to
+/// an invitation with no address for its channel, fails an invitation message and drops the
+/// others.
 pub fn judge(
     message: &OutboxMessage,
     inv: Option<&Invitation>,
@@ -48,8 +49,16 @@ pub fn judge(
     if status == Status::Cancelled {
         return Verdict::Drop("invitation cancelled".into());
     }
-    if !org.settings.channels.allows(inv.channel) {
-        let reason = format!("the organization no longer allows {}", inv.channel);
+    let unsendable = if !org.settings.channels.allows(inv.channel) {
+        Some(format!("the organization no longer allows {}", inv.channel))
+    } else if !inv.contact.reachable_by(inv.channel) {
+        // No transition leads here (`Invitation::queued` checks it), but a record written by
+        // hand or an older version could: the notifier would be handed no address.
+        Some(format!("the invitation has no {} address", inv.channel))
+    } else {
+        None
+    };
+    if let Some(reason) = unsendable {
         return match message.kind.is_invitation() {
             true => Verdict::Fail(FailureReason::DeliveryRejected(reason)),
             false => Verdict::Drop(reason),
@@ -75,7 +84,7 @@ pub fn judge(
             }
             // A reminder is for its local day only: one still undelivered when the day is over
             // would arrive with the next day's, and missed days would pile up.
-            let today = now.with_timezone(&org.settings.time_zone).date_naive();
+            let today = crate::clock::local_date(now, org.settings.time_zone);
             if let Some(day) = message.reminder_day.filter(|d| *d != today) {
                 return Verdict::Drop(format!("reminder for {day}, a day that is over"));
             }
@@ -103,7 +112,7 @@ pub fn link_expiry(
 ) -> Option<DateTime<Utc>> {
     match message.kind {
         MessageKind::Reminder => inv.expires_at(),
-        _ => Some(crate::clock::saturating_add(now, validity)),
+        _ => Some(crate::clock::period_end(now, validity)),
     }
 }
 
@@ -136,6 +145,32 @@ pub enum Attempted {
     Failed(FailureReason),
     /// No longer applies; not sent.
     Dropped(String),
+}
+
+impl Attempted {
+    /// How the message's outbox row ends this attempt.
+    pub fn outcome(&self) -> OutboxOutcome {
+        match self {
+            Attempted::Sent { at, receipt } => OutboxOutcome::Sent {
+                at: *at,
+                receipt: Some(receipt.clone()),
+            },
+            Attempted::Retry { due_at, error } => OutboxOutcome::Retry {
+                due_at: *due_at,
+                error: error.clone(),
+            },
+            Attempted::Released { due_at, error } => OutboxOutcome::Released {
+                due_at: *due_at,
+                error: error.clone(),
+            },
+            Attempted::Failed(failure) => OutboxOutcome::Dead {
+                reason: failure.to_string(),
+            },
+            Attempted::Dropped(reason) => OutboxOutcome::Dropped {
+                reason: reason.clone(),
+            },
+        }
+    }
 }
 
 /// R7.2: what a failed attempt comes to. A transport failure is never the recipient's: the
@@ -171,6 +206,28 @@ pub fn after_failure(
     })
 }
 
+/// R7.2: what a message comes to when the store would not take what concerns it alone (its
+/// link, the record of its attempt), while it takes the rest of the batch: like a transient
+/// failure, retried after the back-off with jitter (the attempt counts), and failed ("retries
+/// exhausted", `why`) once the message's attempts reach the policy's limit, so that a message
+/// no store will take stops coming back.
+pub fn after_own_failure(
+    why: String,
+    attempts: u32,
+    policy: &RetryPolicy,
+    jitter_unit: f64,
+    now: DateTime<Utc>,
+) -> Attempted {
+    if attempts < policy.max_attempts {
+        let delay = policy.jittered_delay_after(attempts, jitter_unit);
+        return Attempted::Retry {
+            due_at: crate::clock::saturating_add(now, delay),
+            error: why,
+        };
+    }
+    Attempted::Failed(FailureReason::RetriesExhausted(why))
+}
+
 /// The commit recording a batch of attempts: every message finished under its lease, every
 /// invitation changed once with the effect of all of its messages (an invitation and its
 /// reminder in one batch, say), each change audited (R10.2).
@@ -203,30 +260,10 @@ impl BatchRecord {
         let msg = &claim.message;
         let now = self.now;
         let commit = self.commit.get_or_insert_with(|| Commit::new(msg.org, now));
-        let outcome = match attempted {
-            Attempted::Sent { at, receipt } => OutboxOutcome::Sent {
-                at: *at,
-                receipt: Some(receipt.clone()),
-            },
-            Attempted::Retry { due_at, error } => OutboxOutcome::Retry {
-                due_at: *due_at,
-                error: error.clone(),
-            },
-            Attempted::Released { due_at, error } => OutboxOutcome::Released {
-                due_at: *due_at,
-                error: error.clone(),
-            },
-            Attempted::Failed(failure) => OutboxOutcome::Dead {
-                reason: failure.to_string(),
-            },
-            Attempted::Dropped(reason) => OutboxOutcome::Dropped {
-                reason: reason.clone(),
-            },
-        };
         commit.outbox_updates.push(OutboxUpdate {
             id: msg.id,
             lease: claim.lease.token,
-            outcome,
+            outcome: attempted.outcome(),
         });
         let Some(loaded) = inv else { return };
         let current = self.changed.get(&loaded.id).unwrap_or(loaded).clone();

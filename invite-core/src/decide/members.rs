@@ -39,9 +39,7 @@ pub fn add_member(
     now: DateTime<Utc>,
 ) -> Decision<Member> {
     Decision::or_refuse((|| {
-        if authorize::operator(actor).is_err() {
-            authorize::admin_of(actor, facts.org.id)?;
-        }
+        authorize::operator_or_admin_of(actor, facts.org.id)?;
         access::check_access(facts.org, &access, facts.clients)?;
         let user_ref = match user_ref {
             Some(u) => Some(UserRef(bounds::check_id("user_ref", u.as_str())?)),

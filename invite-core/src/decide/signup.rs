@@ -236,8 +236,9 @@ pub fn record_first_login(
             Actor::Application | Actor::System => {}
             Actor::OrgUser { org, user, .. } if *org == member.org => {
                 let is_self = member.user_ref.as_ref() == Some(user);
-                if !is_self {
-                    authorize::admin_of(actor, member.org)?;
+                match is_self {
+                    true => bounds::check_actor(actor)?,
+                    false => authorize::admin_of(actor, member.org)?,
                 }
             }
             Actor::OrgUser { .. } => return Err(Refusal::MemberNotFound(member.id)),

@@ -20,12 +20,21 @@
 //! 6. **Record** the batch's outcomes in one commit; a message whose lease was lost meanwhile
 //!    is left to its new holder, the rest is recorded.
 //!
+//! **A failing message never holds up the others.** A failure of one message (a link that
+//! cannot be minted, a delivery that fails, a record the store will not take) is recorded
+//! against that message, which is retried with back-off; the rest of the batch goes on. When
+//! the links' or the outcomes' commit fails, each message is committed on its own, and a store
+//! that still answers reads is taken to refuse that message only (`isolate.rs`). A failure
+//! that stops the whole batch before delivery (the store is down) releases its claims at once
+//! instead of leaving them to their lease.
+//!
 //! Several dispatchers may run at once: claims are exclusive while their lease lasts, and a
 //! dispatcher that dies mid-batch leaves its messages to be claimed again when the lease runs
 //! out. Delivery is at least once; the stable [`crate::MessageId`] lets receivers spot the rare
 //! duplicate.
 
 mod breaker;
+mod isolate;
 mod notification;
 
 pub use breaker::{BreakerConfig, DispatcherHealth};
@@ -242,7 +251,7 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             .into_iter()
             .map(|a| a.unwrap_or_else(|| Attempted::Dropped("not decided".into())))
             .collect();
-        self.record(claims, &attempted, loaded, now).await
+        self.record(claims, &attempted, &loaded, now).await
     }
 
     /// Loads, decides, and commits the links: what to deliver, and the outcomes already known.
@@ -276,13 +285,29 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             };
             let (url, expires_at) = match with_link {
                 true => {
-                    let token = LinkToken::mint()?;
-                    links.push(LinkRecord {
-                        hash: token.hash(),
-                        invitation: inv.id,
-                        generation: inv.link_generation(),
-                        issued_at: now,
-                    });
+                    let token = match LinkToken::mint() {
+                        Ok(token) => token,
+                        Err(e) => {
+                            // The random source is not the message's fault: it is given its
+                            // attempt back and tries again after the back-off; the batch goes on.
+                            let unit = jitter_unit();
+                            let delay = self.config.retry.jittered_delay_after(msg.attempts, unit);
+                            attempted[i] = Some(Attempted::Released {
+                                due_at: crate::clock::saturating_add(now, delay),
+                                error: format!("could not mint a link: {e}"),
+                            });
+                            continue;
+                        }
+                    };
+                    links.push((
+                        i,
+                        LinkRecord {
+                            hash: token.hash(),
+                            invitation: inv.id,
+                            generation: inv.link_generation(),
+                            issued_at: now,
+                        },
+                    ));
                     let url = format!("{}{}", self.config.signup_url_base, token.expose());
                     let expires_at = decide::link_expiry(msg, inv, org.settings.validity, now);
                     (Some(SignupUrl::new(url)), expires_at)
@@ -292,18 +317,31 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             let n = notification::notification(msg, inv, org, &loaded.clients, url, expires_at);
             deliveries.push((i, n));
         }
-        if !links.is_empty() {
-            // The hashes are stored before any link can reach anyone.
-            let mut commit = Commit::new(claims[0].message.org, now);
-            commit.links = links;
-            let max = self.config.max_conflict_retries;
-            commit_decided(&self.store, max, |_| {
-                let commit = commit.clone();
-                async move { Ok(Decision::commit(commit, ())) }
-            })
-            .await?;
+        // The hashes are stored before any link can reach anyone. A message whose link the
+        // store would not take is not delivered: it waits and tries again.
+        for (i, why) in self.commit_links(claims, links, now).await? {
+            attempted[i] = Some(self.postponed(&claims[i], why, now));
+            deliveries.retain(|(j, _)| *j != i);
         }
         Ok((loaded, attempted, deliveries))
+    }
+
+    /// Commits `commit` on its own, deciding again (the same commit) after a conflict.
+    async fn commit_alone(&self, commit: Commit) -> Result<(), Error> {
+        let max = self.config.max_conflict_retries;
+        commit_decided(&self.store, max, |_| {
+            let commit = commit.clone();
+            async move { Ok(Decision::commit(commit, ())) }
+        })
+        .await
+        .map(drop)
+    }
+
+    /// What a message that could not go on this time comes to (`why`): retried after the
+    /// retry policy's back-off, failed once its attempts are used up.
+    fn postponed(&self, claim: &ClaimedMessage, why: String, now: DateTime<Utc>) -> Attempted {
+        let attempts = claim.message.attempts;
+        decide::after_own_failure(why, attempts, &self.config.retry, jitter_unit(), now)
     }
 
     async fn load(&self, claims: &[ClaimedMessage]) -> Result<Loaded, Error> {
@@ -389,13 +427,15 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         }
     }
 
-    /// Records the batch in one commit, deciding again after a conflict: a message whose lease
-    /// was lost is left out; a changed invitation is reloaded.
-    async fn record(
+    /// Records the attempts of the claims numbered `which` in one commit, deciding again after
+    /// a conflict: a message whose lease was lost is left out; a changed invitation is
+    /// reloaded.
+    async fn record_messages(
         &self,
         claims: &[ClaimedMessage],
         attempted: &[Attempted],
-        loaded: Loaded,
+        loaded: &Loaded,
+        which: Vec<usize>,
         now: DateTime<Utc>,
     ) -> Result<DispatchReport, Error> {
         struct State {
@@ -403,9 +443,14 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
             invitations: HashMap<InvitationId, Invitation>,
             lease_lost: u32,
         }
+        let invitations = which
+            .iter()
+            .filter_map(|i| loaded.invitations.get(&claims[*i].message.invitation))
+            .map(|inv| (inv.id, inv.clone()))
+            .collect();
         let state = Mutex::new(State {
-            live: (0..claims.len()).collect(),
-            invitations: loaded.invitations,
+            live: which,
+            invitations,
             lease_lost: 0,
         });
         let lock = || state.lock().unwrap_or_else(|e| e.into_inner());

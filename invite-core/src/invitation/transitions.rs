@@ -102,7 +102,7 @@ impl Invitation {
         Ok(Self {
             send_count: self.send_count.saturating_add(1),
             last_sent_at: Some(now),
-            expires_at: Some(saturating_add(now, validity)),
+            expires_at: Some(crate::clock::period_end(now, validity)),
             awaiting_delivery: false,
             ..self.clone()
         })
@@ -135,14 +135,23 @@ impl Invitation {
     /// within `cooldown` of the last invitation or resend request, whatever the status, so a
     /// double click gets the very same answer whether or not the first resend was delivered in
     /// between; then with [`Refusal::ActionNotAllowed`] if the status offers no resend (R5.1).
+    /// A record whose generation cannot grow any more (written by hand at `u32::MAX`) is
+    /// refused with [`Refusal::OutOfRange`]: a resend that kept the old links alive would
+    /// break R5.2.
     pub fn resent(&self, cooldown: TimeDelta, now: DateTime<Utc>) -> Result<Self, Refusal> {
         let retry_after = saturating_add(self.last_invited_at, cooldown);
         if self.is_open() && now < retry_after {
             return Err(Refusal::ResendCooldown { retry_after });
         }
         self.require_action(Action::Resend, now)?;
+        let Some(link_generation) = self.link_generation.checked_add(1) else {
+            return Err(Refusal::OutOfRange {
+                field: "link_generation".into(),
+                allowed: "fewer than 4,294,967,295 resends of one invitation".into(),
+            });
+        };
         Ok(Self {
-            link_generation: self.link_generation.saturating_add(1),
+            link_generation,
             awaiting_delivery: true,
             failure: None,
             last_invited_at: now,

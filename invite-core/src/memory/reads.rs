@@ -39,10 +39,11 @@ impl OutboxStore for MemoryStore {
             let m = s.outbox.get_mut(&id).expect("listed in the due index");
             let l = Lease {
                 token: uuid::Uuid::new_v4(),
-                until: now + lease,
+                until: crate::clock::saturating_add(now, lease),
             };
             m.lease = Some(l);
-            m.attempts += 1;
+            // A count stored at its maximum (by hand) stays there rather than overflow.
+            m.attempts = m.attempts.saturating_add(1);
             claimed.push(ClaimedMessage {
                 message: m.clone(),
                 lease: l,
@@ -174,7 +175,7 @@ impl ViewStore for MemoryStore {
             .flatten()
             .map(|i| &s.events[*i])
         {
-            let day = e.at.with_timezone(&tz).date_naive();
+            let day = crate::clock::local_date(e.at, tz);
             let Some(entry) = days.get_mut(&day) else {
                 continue;
             };

@@ -150,14 +150,16 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     }
 }
 
-/// A directory user as a candidate for `channel`: the chosen channel's address must be valid;
-/// the other one is kept when valid and dropped when not, since nothing is sent to it.
+/// A directory user as a candidate for `channel`: the user id within [`crate::bounds`] (and
+/// stored trimmed); the chosen channel's address must be valid; the other one is kept when
+/// valid and dropped when not, since nothing is sent to it.
 fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
     fn present(s: &Option<String>) -> Option<&str> {
         s.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
+    let user = bounds::check_id("user", u.user.as_str()).map(UserRef);
     let contact = (|| {
-        let user = UserRef(bounds::check_id("user", u.user.as_str())?);
+        let user = user.clone()?;
         let wanted = match channel {
             Channel::Email => present(&u.email),
             Channel::Sms => present(&u.phone),
@@ -183,6 +185,6 @@ fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
         input: u.user.to_string(),
         contact,
         channel,
-        user_ref: Some(u.user.clone()),
+        user_ref: Some(user.unwrap_or_else(|_| u.user.clone())),
     }
 }

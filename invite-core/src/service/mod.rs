@@ -179,6 +179,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         &self,
         access: &crate::access::Access,
     ) -> Result<Vec<Organization>, Error> {
+        // Bounded before loading: a million grants would be a million ids to read.
+        crate::bounds::check_grants(access)?;
         let ids = crate::decide::access::granted_clients(access);
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -117,9 +117,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         user_ref: Option<UserRef>,
         access: Access,
     ) -> Result<Member, Error> {
-        if decide::authorize::operator(actor).is_err() {
-            decide::authorize::admin_of(actor, org_id)?;
-        }
+        decide::authorize::operator_or_admin_of(actor, org_id)?;
         self.run(|_| async {
             let org = self.load_org(org_id).await?;
             let clients = self.load_clients(&access).await?;

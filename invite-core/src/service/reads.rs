@@ -54,7 +54,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     }
 
     /// One page of a tab, searched and sorted, with keyset paging (R9.2). Page size 1 to 500;
-    /// search text within [`crate::bounds`].
+    /// search text and cursor within [`crate::bounds`].
     ///
     /// ```
     /// use invite_core::*;
@@ -76,6 +76,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         authorize::reader_of(actor, org)?;
         bounds::check_page_size(query.limit)?;
         bounds::check_search(query.search.as_deref())?;
+        bounds::check_cursor(query.after.as_ref())?;
         Ok(self.store.list(org, query, self.clock.now()).await?)
     }
 
@@ -107,7 +108,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     }
 
     /// Where each application user stands (R2.11): the status of their latest invitation, or
-    /// `NotInvited`.
+    /// `NotInvited`. At most 1,000 ids per call, each within [`crate::bounds`] and looked up
+    /// trimmed, as the library stores them; the answer pairs each id as given with its status.
     pub async fn status_of_users(
         &self,
         actor: &Actor,
@@ -115,9 +117,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         users: &[UserRef],
     ) -> Result<Vec<(UserRef, UserStatus)>, Error> {
         authorize::reader_of(actor, org)?;
+        let trimmed = bounds::check_user_refs(users)?;
         let now = self.clock.now();
         let mut latest: HashMap<UserRef, Invitation> = HashMap::new();
-        for inv in self.store.invitations_for_users(org, users).await? {
+        for inv in self.store.invitations_for_users(org, &trimmed).await? {
             let Some(user) = inv.user_ref().cloned() else {
                 continue;
             };
@@ -130,8 +133,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         }
         Ok(users
             .iter()
-            .map(|u| {
-                let status = latest.get(u).map_or(UserStatus::NotInvited, |inv| {
+            .zip(&trimmed)
+            .map(|(u, key)| {
+                let status = latest.get(key).map_or(UserStatus::NotInvited, |inv| {
                     UserStatus::Invited(inv.status_at(now))
                 });
                 (u.clone(), status)

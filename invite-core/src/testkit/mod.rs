@@ -40,6 +40,8 @@
 mod attempts;
 mod commits;
 mod delivery;
+mod edges;
+mod extremes;
 mod feed;
 mod fixtures;
 mod invariants;
@@ -55,6 +57,8 @@ mod views;
 pub use attempts::*;
 pub use commits::*;
 pub use delivery::*;
+pub use edges::*;
+pub use extremes::*;
 pub use feed::*;
 pub use fixtures::*;
 pub use invariants::*;
@@ -149,6 +153,13 @@ macro_rules! store_conformance_tests {
                 r10_2_a_feed_reader_never_skips_or_repeats_under_concurrent_writers,
                 // The truth table: every SQL twin of a core rule, on every combination of facts.
                 r4_8_r3_5_r8_1_r9_3_store_views_agree_with_the_core_on_every_combination_of_facts,
+                // Inputs at the edges: the calendar's ends, NUL in a search, extreme cursors.
+                daily_activity_at_the_edges_of_the_calendar_never_panics,
+                r9_2_a_search_containing_nul_matches_nothing,
+                r9_2_cursors_at_extreme_instants_page_as_the_rules_say,
+                // Extremes: nothing stored stops a worker or a read; no message holds up others.
+                r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
+                r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,
             ]
         }
     };

@@ -1,0 +1,205 @@
+//! [`PgStore`]'s record port: each read one statement on the pool, each commit one
+//! transaction (`commit.rs`). The outbox and view ports are in `views.rs`.
+
+use crate::codec::{self, backend};
+use crate::{PgStore, aborted_is_conflict, commit, seats};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use invite_core::store::{Commit, CommitOutcome, RecordStore, StoreError};
+use invite_core::token::{LinkRecord, TokenHash};
+use invite_core::{
+    Invitation, InvitationId, Member, MemberId, OrgId, Organization, Seats, UserRef,
+};
+use sqlx::Row as _;
+use std::collections::{HashMap, HashSet};
+
+impl PgStore {
+    pub(crate) async fn query_invitations(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(codec::invitation).collect()
+    }
+}
+
+pub(crate) fn limit_of(n: u32) -> i64 {
+    i64::from(n)
+}
+
+/// PostgreSQL's `text` holds no NUL character and refuses a parameter with one.
+pub(crate) fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// The lookup keys a text column could hold: a key with a NUL matches no stored row, so it
+/// is left out rather than sent (PostgreSQL would refuse the whole statement).
+pub(crate) fn storable_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
+    keys.into_iter().filter(|k| !has_nul(k)).collect()
+}
+
+#[async_trait]
+impl RecordStore for PgStore {
+    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        match commit::apply(&mut tx, &self.sql, &commit).await {
+            Ok(outcome) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| aborted_is_conflict(commit::db_error(e, &commit)))?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                // Dropping the transaction would roll it back too, but only once the
+                // connection is used again; roll back now and release the locks.
+                let _ = tx.rollback().await;
+                Err(aborted_is_conflict(e))
+            }
+        }
+    }
+
+    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
+        let row = sqlx::query(&self.sql.ORGANIZATION)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::organization).transpose()
+    }
+
+    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
+        let row = sqlx::query(&self.sql.INVITATION)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::invitation).transpose()
+    }
+
+    async fn open_invitations(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let keys = storable_keys(address_keys.iter().map(String::as_str));
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&self.sql.OPEN_INVITATIONS)
+            .bind(org.0)
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut by_key: HashMap<String, Invitation> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_key.insert(codec::text(row, "address_key")?, codec::invitation(row)?);
+        }
+        // In the order of the keys asked for, each invitation once, as MemoryStore answers.
+        let mut seen = HashSet::new();
+        Ok(address_keys
+            .iter()
+            .filter_map(|k| by_key.get(k))
+            .filter(|i| seen.insert(i.id))
+            .cloned()
+            .collect())
+    }
+
+    async fn invitations_for_users(
+        &self,
+        org: OrgId,
+        users: &[UserRef],
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let refs = storable_keys(users.iter().map(UserRef::as_str));
+        if refs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query_invitations(
+            sqlx::query(&self.sql.INVITATIONS_FOR_USERS)
+                .bind(org.0)
+                .bind(refs),
+        )
+        .await
+    }
+
+    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
+        let row = sqlx::query(&self.sql.LINK)
+            .bind(hash.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::link).transpose()
+    }
+
+    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        let row = sqlx::query(&self.sql.MEMBER)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(codec::member).transpose()
+    }
+
+    async fn active_members(
+        &self,
+        org: OrgId,
+        contact_keys: &[String],
+    ) -> Result<Vec<Member>, StoreError> {
+        let keys = storable_keys(contact_keys.iter().map(String::as_str));
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&self.sql.ACTIVE_MEMBERS)
+            .bind(org.0)
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut members = Vec::with_capacity(rows.len());
+        for (n, row) in rows.iter().enumerate() {
+            let email: Option<String> = row.try_get("email_key").map_err(backend)?;
+            let phone: Option<String> = row.try_get("phone").map_err(backend)?;
+            for key in email.into_iter().chain(phone) {
+                by_key.insert(key, n);
+            }
+            members.push(codec::member(row)?);
+        }
+        let mut seen = HashSet::new();
+        Ok(contact_keys
+            .iter()
+            .filter_map(|k| by_key.get(k))
+            .filter(|n| seen.insert(**n))
+            .map(|n| members[*n].clone())
+            .collect())
+    }
+
+    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
+        let row = sqlx::query(&self.sql.SEATS)
+            .bind(org.0)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => seats::from_row(&row),
+            None => Ok(Seats::new(0, 0)),
+        }
+    }
+
+    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query(&self.sql.ORGANIZATIONS_BY_IDS)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(codec::organization).collect()
+    }
+
+    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
+        self.query_invitations(sqlx::query(&self.sql.INVITATIONS_BY_IDS).bind(ids))
+            .await
+    }
+}
