@@ -206,7 +206,7 @@ async fn old_rows(pool: &PgPool) -> (Organization, invite_core::Invitation, Memb
     .bind(org.id.0)
     .bind(inv.address_key())
     .bind(serde_json::to_value(&inv.contact).unwrap())
-    .bind(serde_json::to_value(&inv.access()).unwrap())
+    .bind(serde_json::to_value(inv.access()).unwrap())
     .bind(serde_json::to_value(&inv.sender).unwrap())
     .bind(now)
     .execute(pool)
