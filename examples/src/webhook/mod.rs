@@ -503,7 +503,8 @@ impl<S: Store, C: Clock> Relay<S, C> {
         tokio::select! {
             biased;
             () = raised(shutdown) => false,
-            () = self.pause.pause(delay) => true,
+            // Raised while the pause ended: stop all the same.
+            () = self.pause.pause(delay) => !*shutdown.borrow(),
         }
     }
 }
