@@ -25,7 +25,7 @@ use invite_examples::webhook::{
     Backoff, DELIVERY_HEADER, EVENT_HEADER, Relay, RelayConfig, RelayReport, SIGNATURE_HEADER,
     signature,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -45,7 +45,11 @@ async fn main() -> Res {
     println!("relaying to {url}");
     let cursor_file = match std::env::var("RELAY_CURSOR_FILE") {
         Ok(path) => PathBuf::from(path),
-        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/webhook-relay/cursor"),
+        // `target/` of the workspace, beside `examples/`.
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("target/webhook-relay/cursor"),
     };
     // The store below is new on every run: an old cursor would point past its feed.
     match std::fs::remove_file(&cursor_file) {

@@ -58,6 +58,15 @@ impl Server {
     }
 }
 
+/// The test's cursor directory goes with the server.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(dir) = self.cursor_file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 async fn receive(State(server): State<Arc<Server>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = |name: &str| headers[name].to_str().unwrap().to_owned();
     let event = header("invite-event");

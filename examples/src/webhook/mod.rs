@@ -49,13 +49,15 @@
 
 pub mod backoff;
 pub mod cursor;
+pub mod report;
 pub mod signature;
 
 pub use backoff::{Backoff, Pause, TokioSleep};
 pub use cursor::CursorFile;
+pub use report::{Posted, RelayError, RelayReport, RunSummary, Stop, Verdict};
 
-use invite_core::feed::{FeedEvent, FeedPosition, FeedQuery};
-use invite_core::{Actor, AuditId, Clock, InvitationService, Store};
+use invite_core::feed::{FeedEvent, FeedQuery};
+use invite_core::{Actor, Clock, InvitationService, Store};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -132,138 +134,14 @@ impl fmt::Debug for RelayConfig {
     }
 }
 
-/// What a receiver's HTTP status means for the event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// 2xx: delivered.
-    Accepted,
-    /// 408, 429, 5xx, and 1xx or 3xx (a misconfigured URL, not this event's fault: skipping
-    /// would skip every event): try again later.
-    Retry,
-    /// Any other 4xx: the receiver refuses this event for good; skip it.
-    Rejected,
-}
-
-impl Verdict {
-    /// The verdict on an answer with `status`.
-    pub fn of(status: u16) -> Self {
-        match status {
-            200..=299 => Verdict::Accepted,
-            408 | 429 => Verdict::Retry,
-            400..=499 => Verdict::Rejected,
-            _ => Verdict::Retry,
-        }
-    }
-}
-
-/// One event the relay is done with: accepted, or rejected for good.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Posted {
-    /// Its feed position.
-    pub position: FeedPosition,
-    /// Its name (`Invite-Event`).
-    pub name: String,
-    /// Its delivery id (`Invite-Delivery`).
-    pub delivery: AuditId,
-    /// The receiver's last answer.
-    pub status: u16,
-    /// POSTs it took.
-    pub attempts: u32,
-}
-
-/// Why a [`Relay::relay_once`] call stopped before the end of its page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Stop {
-    /// The shutdown signal was raised.
-    Shutdown,
-    /// An event failed [`Backoff::max_attempts`] times; the next call starts with it again.
-    GaveUp {
-        /// Its feed position.
-        position: FeedPosition,
-        /// Its name.
-        name: String,
-        /// Its delivery id.
-        delivery: AuditId,
-        /// The attempts made.
-        attempts: u32,
-        /// The last failure: a status, or a network error.
-        last_error: String,
-    },
-}
-
-/// What one [`Relay::relay_once`] call did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RelayReport {
-    /// The cursor it started after.
-    pub after: Option<FeedPosition>,
-    /// Events accepted, in feed order.
-    pub delivered: Vec<Posted>,
-    /// Events rejected for good (a 4xx other than 408 and 429) and passed over.
-    pub skipped: Vec<Posted>,
-    /// Why it stopped before the end of the page, if it did.
-    pub stopped: Option<Stop>,
-    /// The cursor now (stored in the cursor file).
-    pub cursor: Option<FeedPosition>,
-}
-
-impl RelayReport {
-    /// Whether the call found nothing to relay.
-    pub fn is_idle(&self) -> bool {
-        self.delivered.is_empty() && self.skipped.is_empty() && self.stopped.is_none()
-    }
-}
-
-/// Totals of a [`Relay::run`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RunSummary {
-    /// Events accepted.
-    pub delivered: u64,
-    /// Events skipped.
-    pub skipped: u64,
-    /// Iterations that failed (an error, or an event that kept failing).
-    pub failed_iterations: u64,
-}
-
-/// Why the relay could not do its work.
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    /// A setting is unusable.
-    #[error("invalid relay configuration: {0}")]
-    Config(String),
-    /// The event feed could not be read.
-    #[error("reading the event feed failed: {0}")]
-    Feed(#[from] invite_core::Error),
-    /// The cursor file could not be read or written.
-    #[error("cursor file {}: {source}", path.display())]
-    Cursor {
-        /// The file.
-        path: PathBuf,
-        /// The failure.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The cursor file holds something other than a feed position.
-    #[error("cursor file {} holds {content:?}, not a feed position; delete it to relay from the beginning", path.display())]
-    CorruptCursor {
-        /// The file.
-        path: PathBuf,
-        /// The start of what it holds.
-        content: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
-    /// An event could not be written as JSON.
-    #[error("event could not be serialized: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
 /// How one event went.
 enum Delivery {
+    /// Accepted, or rejected for good, with the start of the receiver's answer.
     Done {
         status: u16,
         attempts: u32,
         accepted: bool,
+        answer: String,
     },
     Stopped(Stop),
 }
@@ -345,12 +223,14 @@ impl<S: Store, C: Clock> Relay<S, C> {
                 report.stopped = Some(Stop::Shutdown);
                 break;
             }
-            let (status, attempts, accepted) = match self.deliver(event, &mut shutdown).await? {
+            let done = self.deliver(event, &mut shutdown).await?;
+            let (status, attempts, accepted, answer) = match done {
                 Delivery::Done {
                     status,
                     attempts,
                     accepted,
-                } => (status, attempts, accepted),
+                    answer,
+                } => (status, attempts, accepted, answer),
                 Delivery::Stopped(stop) => {
                     report.stopped = Some(stop);
                     break;
@@ -369,7 +249,7 @@ impl<S: Store, C: Clock> Relay<S, C> {
                 report.delivered.push(posted);
             } else {
                 tracing::warn!(
-                    event = %posted.name, delivery = %posted.delivery, status,
+                    event = %posted.name, delivery = %posted.delivery, status, %answer,
                     "webhook receiver rejected the event for good; skipped"
                 );
                 report.skipped.push(posted);
@@ -440,23 +320,22 @@ impl<S: Store, C: Clock> Relay<S, C> {
         loop {
             attempts += 1;
             let last_error = match self.post(event, &body).await {
-                Ok(status) => match Verdict::of(status) {
-                    Verdict::Accepted => {
+                Ok((status, answer)) => {
+                    let verdict = Verdict::of(status);
+                    if verdict != Verdict::Retry {
+                        let accepted = verdict == Verdict::Accepted;
                         return Ok(Delivery::Done {
                             status,
                             attempts,
-                            accepted: true,
+                            accepted,
+                            answer,
                         });
                     }
-                    Verdict::Rejected => {
-                        return Ok(Delivery::Done {
-                            status,
-                            attempts,
-                            accepted: false,
-                        });
+                    match answer.as_str() {
+                        "" => format!("HTTP {status}"),
+                        answer => format!("HTTP {status}: {answer}"),
                     }
-                    Verdict::Retry => format!("HTTP {status}"),
-                },
+                }
                 Err(e) => e,
             };
             if attempts >= backoff.max_attempts.max(1) {
@@ -477,25 +356,34 @@ impl<S: Store, C: Clock> Relay<S, C> {
         }
     }
 
-    /// One signed POST: the receiver's status, or why there is none.
-    async fn post(&self, event: &FeedEvent, body: &[u8]) -> Result<u16, String> {
+    /// One signed POST: the receiver's status and the start of its answer, or why there is
+    /// none.
+    async fn post(&self, event: &FeedEvent, body: &[u8]) -> Result<(u16, String), String> {
         // Signed at each attempt, with the service's clock: a retry is not a stale replay.
         let timestamp = self.service.clock().now().timestamp();
-        let response = self
+        let signature = signature::sign(&self.config.secret, timestamp, body);
+        let mut response = self
             .client
             .post(self.config.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(EVENT_HEADER, &event.name)
             .header(DELIVERY_HEADER, event.event.id.to_string())
-            .header(
-                SIGNATURE_HEADER,
-                signature::sign(&self.config.secret, timestamp, body),
-            )
+            .header(SIGNATURE_HEADER, signature)
             .body(body.to_vec())
             .send()
             .await
             .map_err(|e| error_chain(&e))?;
-        Ok(response.status().as_u16())
+        // Read a bounded part of the answer (within the request timeout): a connection goes
+        // back to the pool once its body is read, and a refusal's first words go in the log.
+        let mut answer = Vec::new();
+        while answer.len() < 64 * 1024 {
+            match response.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let answer: String = String::from_utf8_lossy(&answer).chars().take(200).collect();
+        Ok((response.status().as_u16(), answer.trim().to_owned()))
     }
 
     /// Waits `delay`; `false` if the shutdown signal came first.
@@ -531,25 +419,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verdicts() {
-        let cases = [
-            (200, Verdict::Accepted),
-            (204, Verdict::Accepted),
-            (301, Verdict::Retry),
-            (400, Verdict::Rejected),
-            (404, Verdict::Rejected),
-            (408, Verdict::Retry),
-            (410, Verdict::Rejected),
-            (429, Verdict::Retry),
-            (500, Verdict::Retry),
-            (503, Verdict::Retry),
-        ];
-        for (status, verdict) in cases {
-            assert_eq!(Verdict::of(status), verdict, "{status}");
-        }
-    }
 
     #[test]
     fn configs_refused() {
