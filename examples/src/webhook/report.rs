@@ -44,12 +44,12 @@ pub struct Posted {
     pub attempts: u32,
 }
 
-/// Why a [`Relay::relay_once`] call stopped before the end of its page.
+/// Why a [`Relay::relay_once`](super::Relay::relay_once) call stopped before the end of its page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
     /// The shutdown signal was raised.
     Shutdown,
-    /// An event failed [`Backoff::max_attempts`] times; the next call starts with it again.
+    /// An event failed [`Backoff::max_attempts`](super::Backoff::max_attempts) times; the next call starts with it again.
     GaveUp {
         /// Its feed position.
         position: FeedPosition,
@@ -64,7 +64,7 @@ pub enum Stop {
     },
 }
 
-/// What one [`Relay::relay_once`] call did.
+/// What one [`Relay::relay_once`](super::Relay::relay_once) call did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RelayReport {
     /// The cursor it started after.
@@ -86,7 +86,7 @@ impl RelayReport {
     }
 }
 
-/// Totals of a [`Relay::run`].
+/// Totals of a [`Relay::run`](super::Relay::run).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {
     /// Events accepted.
