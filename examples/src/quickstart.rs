@@ -38,21 +38,35 @@ type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 /// embedded in-memory store otherwise. The rest of the story only sees the `Store` trait.
 async fn open_store() -> Res<Arc<dyn Store>> {
     match std::env::var("DATABASE_URL") {
-        Ok(url) => {
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(5)
-                .connect(&url)
-                .await?;
-            let store = invite_sqlx::PgStore::new(pool);
-            store.migrate().await?;
-            println!("store: PostgreSQL from DATABASE_URL, migrations applied");
-            Ok(Arc::new(store))
-        }
+        Ok(url) => open_postgres(&url).await,
         Err(_) => {
             println!("store: in memory (set DATABASE_URL to run on PostgreSQL)");
             Ok(Arc::new(MemoryStore::new()))
         }
     }
+}
+
+/// `invite_sqlx::PgStore` on `url`, its migrations applied.
+#[cfg(feature = "postgres")]
+async fn open_postgres(url: &str) -> Res<Arc<dyn Store>> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .connect(url)
+        .await?;
+    let store = invite_sqlx::PgStore::new(pool);
+    store.migrate().await?;
+    println!("store: PostgreSQL from DATABASE_URL, migrations applied");
+    Ok(Arc::new(store))
+}
+
+/// Built without the `postgres` feature: say so rather than ignore `DATABASE_URL`.
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_url: &str) -> Res<Arc<dyn Store>> {
+    Err(
+        "DATABASE_URL is set, but this build has no PostgreSQL store: build with the \
+         `postgres` feature (on by default)"
+            .into(),
+    )
 }
 
 /// The e-mail notifier: SMTP when `SMTP_URL` is set (for example

@@ -12,6 +12,7 @@ pub mod decide;
 pub mod dispatcher;
 pub mod error;
 pub mod feed;
+pub mod guide;
 pub mod ids;
 pub mod invitation;
 pub mod member;
