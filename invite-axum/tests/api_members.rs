@@ -184,8 +184,22 @@ async fn members_signup_and_first_login() {
         "{v}"
     );
     let bob = v["member"]["id"].as_str().unwrap().to_owned();
+    // The same submission again (the invitation now carries app-bob) answers the same signup;
+    // another application user with the same link is refused.
     let (s, _, v) = w
         .call("POST", "/api/signup", None, Some(json!({ "token": token })))
+        .await;
+    assert_eq!(
+        (s, v["member"]["id"].as_str()),
+        (StatusCode::OK, Some(bob.as_str()))
+    );
+    let (s, _, v) = w
+        .call(
+            "POST",
+            "/api/signup",
+            None,
+            Some(json!({ "token": token, "user_ref": "app-eve" })),
+        )
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
