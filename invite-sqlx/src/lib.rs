@@ -8,6 +8,7 @@ pub use sqlx;
 mod calendar;
 mod codec;
 mod commit;
+mod hook;
 mod migrate;
 mod reads;
 mod schema;
@@ -15,6 +16,7 @@ mod seats;
 mod sql;
 mod views;
 
+pub use hook::{CommitHook, HookFailed, HookedStore, SignupHook};
 pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};
 
 use invite_core::store::{Conflict, StoreError};

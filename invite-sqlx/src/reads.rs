@@ -38,11 +38,27 @@ pub(crate) fn storable_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<
     keys.into_iter().filter(|k| !has_nul(k)).collect()
 }
 
-#[async_trait]
-impl RecordStore for PgStore {
-    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+impl PgStore {
+    /// Applies `commit` in one transaction; `hook`, if given, runs the application's own
+    /// statements in that same transaction before it commits (see [`crate::CommitHook`]).
+    pub(crate) async fn commit_in_transaction(
+        &self,
+        commit: Commit,
+        hook: Option<&dyn crate::CommitHook>,
+    ) -> Result<CommitOutcome, StoreError> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        match commit::apply(&mut tx, &self.sql, &commit).await {
+        let applied = match commit::apply(&mut tx, &self.sql, &commit).await {
+            Ok(outcome) => match hook {
+                Some(hook) => hook
+                    .before_commit(&mut tx, &commit)
+                    .await
+                    .map(|()| outcome)
+                    .map_err(|e| StoreError::Backend(Box::new(crate::HookFailed(e)))),
+                None => Ok(outcome),
+            },
+            Err(e) => Err(e),
+        };
+        match applied {
             Ok(outcome) => {
                 tx.commit()
                     .await
@@ -56,6 +72,13 @@ impl RecordStore for PgStore {
                 Err(aborted_is_conflict(e))
             }
         }
+    }
+}
+
+#[async_trait]
+impl RecordStore for PgStore {
+    async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
+        self.commit_in_transaction(commit, None).await
     }
 
     async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
