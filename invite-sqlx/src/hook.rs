@@ -56,7 +56,8 @@ pub struct SignupHook<F> {
     create: F,
 }
 
-type HookFuture<'a> =
+/// What a [`SignupHook`]'s function answers: its statements, run on the transaction.
+pub type HookFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send + 'a>>;
 
 impl<F> SignupHook<F>

@@ -16,7 +16,7 @@ mod seats;
 mod sql;
 mod views;
 
-pub use hook::{CommitHook, HookFailed, HookedStore, SignupHook};
+pub use hook::{CommitHook, HookFailed, HookFuture, HookedStore, SignupHook};
 pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};
 
 use invite_core::store::{Conflict, StoreError};

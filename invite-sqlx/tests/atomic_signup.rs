@@ -4,7 +4,7 @@
 use invite_core::store::RecordStore;
 use invite_core::testkit::Harness;
 use invite_core::{Error, InvitationService, Refusal, UserRef};
-use invite_sqlx::{HookFailed, PgStore, SignupHook};
+use invite_sqlx::{HookFailed, HookFuture, PgStore, SignupHook};
 use sqlx::PgPool;
 
 async fn store(pool: PgPool) -> PgStore {
@@ -19,17 +19,7 @@ async fn store(pool: PgPool) -> PgStore {
 }
 
 fn account_hook() -> SignupHook<
-    impl for<'a> Fn(
-        &'a mut sqlx::PgConnection,
-        &'a invite_core::Member,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<(), invite_core::notifier::BoxError>>
-                + Send
-                + 'a,
-        >,
-    > + Send
-    + Sync,
+    impl for<'a> Fn(&'a mut sqlx::PgConnection, &'a invite_core::Member) -> HookFuture<'a> + Send + Sync,
 > {
     SignupHook::new(|tx, member| {
         Box::pin(async move {
