@@ -205,7 +205,10 @@
 //! user submit again (or retry in the handler): a signup retried with the same link and the
 //! same user id answers the same signup, so the second attempt creates the account; a
 //! different user id is still refused (`link_already_used`). Make the account insert
-//! idempotent by that id too, since a retry may follow a success whose answer was lost. Then
+//! idempotent by that id too, since a retry may follow a success whose answer was lost. On
+//! PostgreSQL the two can also commit together: `invite_sqlx::PgStore::with_commit_hook` with
+//! a `SignupHook` runs the application's insert inside the library's transaction, so a
+//! failing insert leaves no member and a working link (see invite-sqlx's README). Then
 //! report the member's first login with
 //! [`record_first_login`](crate::InvitationService::record_first_login) (Never Used becomes
 //! Completed); later reports change nothing.
