@@ -163,11 +163,12 @@ impl ViewStore for MemoryStore {
         tz: Tz,
     ) -> Result<Vec<DayActivity>, StoreError> {
         let s = self.read();
-        let mut days: BTreeMap<NaiveDate, DayActivity> = from
-            .iter_days()
-            .take_while(|d| *d <= to)
-            .map(|d| (d, DayActivity::empty(d)))
-            .collect();
+        // `successors`, not chrono's `iter_days`: that one stops before `NaiveDate::MAX`.
+        let mut days: BTreeMap<NaiveDate, DayActivity> =
+            std::iter::successors(Some(from), |d| d.succ_opt())
+                .take_while(|d| *d <= to)
+                .map(|d| (d, DayActivity::empty(d)))
+                .collect();
         for e in s
             .audit
             .get(&org)
