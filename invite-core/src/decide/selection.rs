@@ -323,7 +323,7 @@ mod tests {
             facts(&org, &invs, seats(5, 4)),
             &SelectionAction::Resend,
             &ids,
-            now(),
+            now() + TimeDelta::minutes(5),
         );
         let answers = d.answer.unwrap();
         assert!(answers[0].result.is_ok());
