@@ -25,6 +25,10 @@
 //! | event feed page size (R10.2) | `limit` | 1 to 1,000 |
 //! | series range (R9.3) | `range` | 1 to 367 days, within years 1900 to 9999 |
 //! | addresses in one bulk call (R2.9) | `addresses` | `ServiceConfig::max_bulk`, 1,000 by default |
+//! | directory users in one import (R2.3, issue 11) | | any number, committed in chunks of `ServiceConfig::max_bulk` |
+//! | invitation ids in one selection action (issue 11) | `ids` | 1 to 500 |
+//! | user ids in one action by application users (issue 11) | `users` | 1 to 500 |
+//! | list filters (issue 11): permission level, sender | `filter.permission_level`, `filter.sender` | 1 to 64 and 1 to 256 characters, no control characters |
 //!
 //! Names, ids and texts are counted in characters (Unicode scalar values); control
 //! characters are those of [`char::is_control`] (C0, DEL and C1, tab and line breaks
@@ -57,6 +61,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_ID_CHARS: usize = 256;
 /// Most user ids one `status_of_users` call asks about.
 pub const MAX_USERS_PER_CALL: usize = 1_000;
+/// Most ids one selection action takes (seed 002's ticked rows: a page is at most 500).
+pub const MAX_SELECTION: usize = 500;
 /// Most client grants one invitation carries.
 pub const MAX_GRANTS: usize = 1_000;
 /// Longest search text, in characters.
@@ -207,6 +213,28 @@ pub fn check_grants(access: &Access) -> Result<(), Refusal> {
     }
 }
 
+/// Checks the size of one selection action (issue 11): 1 to 500 ids, as many as the largest
+/// list page shows. `field` names the input (`ids`, or `users` for an action by application
+/// user ids).
+///
+/// ```
+/// use invite_core::bounds::check_selection_of;
+/// assert!(check_selection_of("ids", 500).is_ok());
+/// assert!(check_selection_of("ids", 0).is_err());
+/// assert!(check_selection_of("users", 501).is_err());
+/// ```
+pub fn check_selection_of(field: &str, len: usize) -> Result<(), Refusal> {
+    if len == 0 || len > MAX_SELECTION {
+        return Err(out_of_range(field, "1 to 500 per call"));
+    }
+    Ok(())
+}
+
+/// [`check_selection_of`] for invitation ids (`ids`).
+pub fn check_selection(len: usize) -> Result<(), Refusal> {
+    check_selection_of("ids", len)
+}
+
 /// Whether an instant falls in [`DASHBOARD_YEARS`].
 pub fn in_dashboard_years(t: DateTime<Utc>) -> bool {
     DASHBOARD_YEARS.contains(&t.year())
@@ -222,6 +250,30 @@ pub fn check_cursor(cursor: Option<&Cursor>) -> Result<(), Refusal> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Checks a list's filters (issue 11): a permission level of 1 to 64 characters and a sender
+/// id of 1 to 256, neither with control characters (no stored value has them).
+pub fn check_filter(filter: &crate::filter::ListFilter) -> Result<(), Refusal> {
+    if let Some(level) = &filter.permission_level {
+        let n = level.chars().count();
+        if n == 0 || n > 64 || level.chars().any(char::is_control) {
+            return Err(out_of_range(
+                "filter.permission_level",
+                "1 to 64 characters, no control characters",
+            ));
+        }
+    }
+    if let Some(sender) = &filter.sender {
+        let n = sender.as_str().chars().count();
+        if n == 0 || n > MAX_ID_CHARS || sender.as_str().chars().any(char::is_control) {
+            return Err(out_of_range(
+                "filter.sender",
+                "1 to 256 characters, no control characters",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a list search text: at most 200 characters, no control characters. Empty is no

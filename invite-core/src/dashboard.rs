@@ -49,6 +49,18 @@ impl TabCounts {
         }
     }
 
+    /// Adds `n` times `other`, saturating.
+    fn add_scaled(&mut self, other: &Self, n: u64) {
+        let add = |a: &mut u64, b: u64| *a = a.saturating_add(b.saturating_mul(n));
+        add(&mut self.all, other.all);
+        add(&mut self.pending, other.pending);
+        add(&mut self.never_used, other.never_used);
+        add(&mut self.expired_or_failed, other.expired_or_failed);
+        add(&mut self.completed, other.completed);
+        add(&mut self.invited_by_email, other.invited_by_email);
+        add(&mut self.invited_by_sms, other.invited_by_sms);
+    }
+
     /// Counts a set of invitations at `now`.
     pub fn tally<'a>(
         invitations: impl IntoIterator<Item = &'a Invitation>,
@@ -73,6 +85,75 @@ impl TabCounts {
     }
 }
 
+/// The counts split by invitation type (seed 000 shows admin and general-user invitations
+/// apart): each part counted as [`TabCounts`], together the whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountsByType {
+    /// General-user invitations.
+    pub users: TabCounts,
+    /// Admin invitations, of every permission level.
+    pub admins: TabCounts,
+}
+
+/// The counts split by channel, each part per tab.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountsByChannel {
+    /// Invitations by e-mail.
+    pub email: TabCounts,
+    /// Invitations by SMS.
+    pub sms: TabCounts,
+}
+
+/// Counts per tab of the same invitations, whole and split by type and by channel (R9.1,
+/// issue 11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountSplits {
+    /// By invitation type.
+    pub by_type: CountsByType,
+    /// By channel.
+    pub by_channel: CountsByChannel,
+}
+
+impl CountSplits {
+    /// Adds one invitation in `status`, of `admin` type or not, sent by `channel`.
+    pub fn add(&mut self, status: Status, admin: bool, channel: Channel) {
+        self.add_n(status, admin, channel, 1);
+    }
+
+    /// Adds `n` invitations alike (a store's group count), each as [`TabCounts::add`] counts
+    /// one.
+    pub fn add_n(&mut self, status: Status, admin: bool, channel: Channel, n: u64) {
+        let mut one = TabCounts::default();
+        one.add(status, channel);
+        let by_type = match admin {
+            true => &mut self.by_type.admins,
+            false => &mut self.by_type.users,
+        };
+        by_type.add_scaled(&one, n);
+        let by_channel = match channel {
+            Channel::Email => &mut self.by_channel.email,
+            Channel::Sms => &mut self.by_channel.sms,
+        };
+        by_channel.add_scaled(&one, n);
+    }
+
+    /// Splits a set of invitations at `now`.
+    pub fn tally<'a>(
+        invitations: impl IntoIterator<Item = &'a Invitation>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut splits = Self::default();
+        for inv in invitations {
+            let admin = matches!(
+                inv.access().invitation_type,
+                crate::access::InvitationType::Admin(_)
+            );
+            splits.add(inv.status_at(now), admin, inv.channel);
+        }
+        splits
+    }
+}
+
 /// Everything the dashboard header shows, in one call (R9.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -80,6 +161,9 @@ pub struct Dashboard {
     pub org: OrgId,
     /// Counts per tab and channel.
     pub counts: TabCounts,
+    /// The same counts split by invitation type and by channel (issue 11).
+    #[serde(default)]
+    pub splits: CountSplits,
     /// Seats: limit, used, available.
     pub seats: Seats,
     /// The reminder switch.
@@ -183,6 +267,10 @@ pub struct ListQuery {
     pub after: Option<Cursor>,
     /// Page size, 1 to 500.
     pub limit: u32,
+    /// Filters by type, permission level, role, client, sender and channel (issue 11);
+    /// none by default.
+    #[serde(default)]
+    pub filter: crate::filter::ListFilter,
 }
 
 impl ListQuery {
@@ -195,6 +283,7 @@ impl ListQuery {
             order: SortOrder::default(),
             after: None,
             limit: 50,
+            filter: crate::filter::ListFilter::default(),
         }
     }
 
@@ -249,9 +338,12 @@ impl ListQuery {
         }
     }
 
-    /// Whether `inv` at `now` belongs on this query's pages (tab and search; not the cursor).
+    /// Whether `inv` at `now` belongs on this query's pages (tab, search and filters; not the
+    /// cursor).
     pub fn selects(&self, inv: &Invitation, now: DateTime<Utc>) -> bool {
-        self.tab.contains(inv.status_at(now)) && self.matches_search(inv)
+        self.tab.contains(inv.status_at(now))
+            && self.matches_search(inv)
+            && self.filter.matches(inv)
     }
 
     /// The cursor positioned at `inv`.

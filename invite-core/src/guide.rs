@@ -49,8 +49,12 @@
 //! | route (suggested) | call | answers |
 //! |---|---|---|
 //! | `POST /orgs/{org}/invitations` (the invite form) | [`invite_many`](crate::InvitationService::invite_many) | one [`InviteOutcome`](crate::InviteOutcome) per address |
-//! | `POST /orgs/{org}/invitations/directory` | [`invite_directory_users`](crate::InvitationService::invite_directory_users) | the same |
-//! | `GET /orgs/{org}/invitations?tab=&search=&sort=&order=&after=&limit=` (the table) | [`list`](crate::InvitationService::list) | [`Page`](crate::Page) |
+//! | `POST /orgs/{org}/invitations/directory` (any number of users; "send invitation on import", see the `directory_import` example) | [`invite_directory_users`](crate::InvitationService::invite_directory_users) | the same |
+//! | `POST /orgs/{org}/invitations/preview`, `.../directory/preview` (the confirmation dialog) | [`dry_run_invite_many`](crate::InvitationService::dry_run_invite_many), [`dry_run_directory_users`](crate::InvitationService::dry_run_directory_users) | a [`DryRun`](crate::DryRun): the answers, seats needed, messages |
+//! | `POST /orgs/{org}/invitations/selection` (ticked rows: resend, cancel, edit access) | [`act_on_selection`](crate::InvitationService::act_on_selection), and [`dry_run_selection`](crate::InvitationService::dry_run_selection) for its dialog | one [`SelectionOutcome`](crate::SelectionOutcome) per id |
+//! | `POST /orgs/{org}/users/actions` (ticked directory users) | [`act_on_users`](crate::InvitationService::act_on_users), [`dry_run_users`](crate::InvitationService::dry_run_users) | one [`UserOutcome`](crate::UserOutcome) per user |
+//! | `POST /orgs/{org}/users/standing` (seed 001's filters) | [`standing_of_users`](crate::InvitationService::standing_of_users) | one [`UserStanding`](crate::UserStanding) per user |
+//! | `GET /orgs/{org}/invitations?tab=&search=&sort=&order=&after=&limit=` and the filters of [`ListFilter`](crate::filter::ListFilter) (the table) | [`list`](crate::InvitationService::list) | [`Page`](crate::Page) |
 //! | `GET /orgs/{org}/dashboard` (the header) | [`dashboard`](crate::InvitationService::dashboard) | [`Dashboard`](crate::Dashboard) |
 //! | `GET /orgs/{org}/series?from=&to=` (the graphs) | [`series`](crate::InvitationService::series) | [`Series`](crate::Series) |
 //! | `GET /invitations/{id}` | [`invitation`](crate::InvitationService::invitation) | [`InvitationView`](crate::InvitationView) |

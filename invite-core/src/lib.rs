@@ -12,6 +12,7 @@ pub mod decide;
 pub mod dispatcher;
 pub mod error;
 pub mod feed;
+pub mod filter;
 pub mod guide;
 pub mod ids;
 pub mod invitation;
@@ -54,11 +55,14 @@ pub use audit::{AuditAction, AuditEvent};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{Channel, Contact, ContactError, Email, Phone, parse_address};
 pub use dashboard::{
-    Cursor, Dashboard, DayActivity, ListQuery, Page, Row, Series, SortKey, SortOrder, TabCounts,
+    CountSplits, CountsByChannel, CountsByType, Cursor, Dashboard, DayActivity, ListQuery, Page,
+    Row, Series, SortKey, SortOrder, TabCounts,
 };
 pub use decide::Decision;
 pub use decide::delivery::ReportOutcome;
+pub use decide::dry_run::{DryRun, PlannedMessage};
 pub use decide::invite::InviteOutcome;
+pub use decide::selection::{SelectionAction, SelectionOutcome};
 pub use decide::signup::{LinkPreview, Signup};
 pub use dispatcher::{
     BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth,
@@ -82,7 +86,8 @@ pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
 pub use refusal::Refusal;
 pub use router::ChannelRouter;
 pub use service::{
-    DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
+    DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserOutcome,
+    UserStanding, UserStatus,
 };
 pub use store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,

@@ -148,6 +148,19 @@ pub enum Refusal {
     /// A list query is out of range.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// No invitation is tied to this application user (R2.11), so there is nothing to act on.
+    #[error("user {user} has no invitation")]
+    UserNotInvited {
+        /// The application user id, as given.
+        user: UserRef,
+    },
+    /// The setting is the vendor operator's, not the organization admins' (seed 001: "e-mail
+    /// only" is a super-admin setting).
+    #[error("{setting} is set by the operator")]
+    OperatorSetting {
+        /// The setting.
+        setting: String,
+    },
 }
 
 impl Refusal {
@@ -181,6 +194,8 @@ impl Refusal {
             Refusal::InvalidSetting(_) => "invalid_setting",
             Refusal::OutOfRange { .. } => "out_of_range",
             Refusal::InvalidQuery(_) => "invalid_query",
+            Refusal::UserNotInvited { .. } => "user_not_invited",
+            Refusal::OperatorSetting { .. } => "operator_setting",
         }
     }
 
@@ -193,8 +208,9 @@ impl Refusal {
             Refusal::OrganizationNotFound(_)
             | Refusal::InvitationNotFound(_)
             | Refusal::MemberNotFound(_)
-            | Refusal::UnknownLink => 404,
-            Refusal::Forbidden(_) => 403,
+            | Refusal::UnknownLink
+            | Refusal::UserNotInvited { .. } => 404,
+            Refusal::Forbidden(_) | Refusal::OperatorSetting { .. } => 403,
             Refusal::InvalidContact(_)
             | Refusal::MissingContact { .. }
             | Refusal::Unreachable { .. }

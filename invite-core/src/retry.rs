@@ -107,8 +107,8 @@ impl TakeVersions for crate::decide::signup::Signup {
 impl TakeVersions for crate::decide::invite::InviteOutcome {
     fn take_versions(self, v: &StoredVersions) -> Self {
         Self {
-            input: self.input,
             result: self.result.map(|inv| inv.take_versions(v)),
+            ..self
         }
     }
 }

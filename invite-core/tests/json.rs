@@ -105,6 +105,12 @@ fn every_refusal() -> Vec<Refusal> {
             allowed: "1 minute to 365 days".into(),
         },
         Refusal::InvalidQuery("bad".into()),
+        Refusal::UserNotInvited {
+            user: UserRef::new("d1"),
+        },
+        Refusal::OperatorSetting {
+            setting: "channels".into(),
+        },
     ];
     for r in &all {
         match r {
@@ -133,7 +139,9 @@ fn every_refusal() -> Vec<Refusal> {
             | Refusal::SeatsExhausted
             | Refusal::InvalidSetting(_)
             | Refusal::OutOfRange { .. }
-            | Refusal::InvalidQuery(_) => {}
+            | Refusal::InvalidQuery(_)
+            | Refusal::UserNotInvited { .. }
+            | Refusal::OperatorSetting { .. } => {}
             _ => unreachable!("every refusal is listed above"),
         }
     }
@@ -212,12 +220,14 @@ fn answers_of_the_main_commands_have_pinned_shapes() {
         InviteOutcome {
             input: "bob@example.com".into(),
             result: Ok(inv.clone()),
+            instead_of: None,
         },
         InviteOutcome {
             input: "9051111111".into(),
             result: Err(Refusal::InvalidContact(ContactError::MissingCountryCode {
                 input: "9051111111".into(),
             })),
+            instead_of: None,
         },
     ];
     let back: Vec<InviteOutcome> =
@@ -254,6 +264,7 @@ fn answers_of_the_main_commands_have_pinned_shapes() {
     let dashboard = Dashboard {
         org: org_id(),
         counts: TabCounts::tally([&inv], now()),
+        splits: CountSplits::tally([&inv], now()),
         seats: Seats::new(10, 3),
         reminders_enabled: true,
     };

@@ -84,7 +84,7 @@ pub(crate) fn channel_name(c: Channel) -> &'static str {
     }
 }
 
-fn channel(s: &str) -> Result<Channel, StoreError> {
+pub(crate) fn channel(s: &str) -> Result<Channel, StoreError> {
     match s {
         "email" => Ok(Channel::Email),
         "sms" => Ok(Channel::Sms),
@@ -150,7 +150,7 @@ pub(crate) fn status_name(s: Status) -> &'static str {
     }
 }
 
-fn status(s: &str) -> Result<Status, StoreError> {
+pub(crate) fn status(s: &str) -> Result<Status, StoreError> {
     Status::ALL
         .into_iter()
         .find(|st| status_name(*st) == s)

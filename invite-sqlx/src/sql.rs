@@ -273,8 +273,23 @@ pub(crate) const DASHBOARD: &str = concat!(
      WHERE o.id = $1"
 );
 
+/// The dashboard's splits (issue 11): the organization's listed invitations grouped by status,
+/// channel and type (admin or not), counted; `TabCounts::add` turns each group into tabs.
+pub(crate) const DASHBOARD_SPLITS: &str = concat!(
+    "SELECT g.status, g.channel, g.admin, g.n FROM (SELECT ",
+    open_status!("$2"),
+    " AS status, i.channel, \
+        (jsonb_typeof(i.access->'invitation_type') = 'object') AS admin, count(*) AS n \
+     FROM {schema}.invitations i \
+     WHERE i.org_id = $1 AND i.closed_at IS NULL GROUP BY 1, 2, 3) g"
+);
+
 /// One list page (R9.2): `$1` organization, `$2` tab, `$3` instant, `$4` lower-cased search
-/// text or NULL, `$5`/`$6` keyset position (sort value, id), `$7` rows to fetch.
+/// text or NULL, `$5`/`$6` keyset position (sort value, id), `$7` rows to fetch, then the
+/// filters (issue 11), each NULL for none: `$8` type (`user`, `admin`), `$9` permission
+/// level, `$10` role (`ReadOnly`, `Admin`) of the role scope or of any client grant, `$11`
+/// client id, `$12` sender's user id, `$13` channel. They restate `ListFilter::matches` over
+/// the stored JSON of `access` and `sender` (the conformance suite compares).
 macro_rules! list_page {
     ($key:literal, $cmp:expr, $order:literal) => {
         concat!(
@@ -287,6 +302,7 @@ macro_rules! list_page {
             ") AND ($4::text IS NULL \
                     OR strpos(COALESCE(i.email_key, ''), $4) > 0 \
                     OR strpos(COALESCE(i.phone, ''), $4) > 0)",
+            list_filters!(),
             $cmp,
             " ORDER BY ",
             $key,
@@ -296,6 +312,22 @@ macro_rules! list_page {
             $order,
             " LIMIT $7"
         )
+    };
+}
+
+/// The filters of a list page, `$8` to `$13` (see `list_page!`).
+macro_rules! list_filters {
+    () => {
+        " AND ($8::text IS NULL OR (CASE WHEN jsonb_typeof(i.access->'invitation_type') = 'object' \
+                THEN 'admin' ELSE 'user' END) = $8) \
+          AND ($9::text IS NULL OR i.access->'invitation_type'->>'Admin' = $9) \
+          AND ($10::text IS NULL OR i.access->'scope'->>'Role' = $10 \
+               OR COALESCE(i.access->'scope'->'Clients', '[]'::jsonb) \
+                  @> jsonb_build_array(jsonb_build_object('role', $10::text))) \
+          AND ($11::text IS NULL OR COALESCE(i.access->'scope'->'Clients', '[]'::jsonb) \
+                  @> jsonb_build_array(jsonb_build_object('client', $11::text))) \
+          AND ($12::text IS NULL OR i.sender->>'user' = $12) \
+          AND ($13::text IS NULL OR i.channel = $13)"
     };
 }
 
@@ -656,6 +688,7 @@ statements! {
     REMINDER_CANDIDATES_FIRST,
     REMINDER_CANDIDATES_AFTER,
     DASHBOARD,
+    DASHBOARD_SPLITS,
     LIST_INVITED_DESC_FIRST,
     LIST_INVITED_DESC_AFTER,
     LIST_INVITED_ASC_FIRST,

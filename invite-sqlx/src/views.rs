@@ -9,12 +9,13 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use invite_core::audit::AuditEvent;
 use invite_core::dashboard::{
-    Dashboard, DayActivity, ListQuery, Page, Row, SortKey, SortOrder, TabCounts,
+    CountSplits, Dashboard, DayActivity, ListQuery, Page, Row, SortKey, SortOrder, TabCounts,
 };
 use invite_core::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
+use invite_core::filter::TypeFilter;
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
-use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Seats};
+use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Role, Seats};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -110,6 +111,31 @@ impl OutboxStore for PgStore {
     }
 }
 
+impl PgStore {
+    /// The dashboard's counts split by type and channel: the groups of `DASHBOARD_SPLITS`,
+    /// each added to its parts by the core's `CountSplits::add`.
+    async fn dashboard_splits(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> Result<CountSplits, StoreError> {
+        let rows = sqlx::query(&self.sql.DASHBOARD_SPLITS)
+            .bind(org.0)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let mut splits = CountSplits::default();
+        for row in &rows {
+            let status = codec::status(&codec::text(row, "status")?)?;
+            let channel = codec::channel(&codec::text(row, "channel")?)?;
+            let admin = codec::flag(row, "admin")?;
+            splits.add_n(status, admin, channel, codec::count(row, "n")?);
+        }
+        Ok(splits)
+    }
+}
+
 #[async_trait]
 impl ViewStore for PgStore {
     async fn dashboard(
@@ -139,9 +165,11 @@ impl ViewStore for PgStore {
             false => 0,
         };
         let used = codec::count(&row, "members")? + reserved;
+        let splits = self.dashboard_splits(org, now).await?;
         Ok(Some(Dashboard {
             org,
             counts,
+            splits,
             seats: Seats::new(
                 codec::limit(&row, "seat_limit")?,
                 u32::try_from(used).unwrap_or(u32::MAX),
@@ -196,6 +224,16 @@ impl ViewStore for PgStore {
                 next: None,
             });
         }
+        // No stored text holds a NUL either: such a filter matches nothing.
+        let f = &query.filter;
+        if f.permission_level.as_deref().is_some_and(has_nul)
+            || f.sender.as_ref().is_some_and(|s| has_nul(s.as_str()))
+        {
+            return Ok(Page {
+                rows: Vec::new(),
+                next: None,
+            });
+        }
         // A position PostgreSQL can hold that selects the same rows (see `calendar`).
         let after = query
             .after
@@ -210,7 +248,19 @@ impl ViewStore for PgStore {
                     .bind(search)
                     .bind(after.and_then(|(key, _)| key))
                     .bind(after.map(|(_, id)| id))
-                    .bind(i64::from(query.limit) + 1),
+                    .bind(i64::from(query.limit) + 1)
+                    .bind(f.invitation_type.map(|t| match t {
+                        TypeFilter::User => "user",
+                        TypeFilter::Admin => "admin",
+                    }))
+                    .bind(f.permission_level.as_deref())
+                    .bind(f.role.map(|r| match r {
+                        Role::ReadOnly => "ReadOnly",
+                        Role::Admin => "Admin",
+                    }))
+                    .bind(f.client.map(|c| c.0.to_string()))
+                    .bind(f.sender.as_ref().map(|s| s.as_str()))
+                    .bind(f.channel.map(codec::channel_name)),
             )
             .await?;
         let has_more = rows.len() > limit;

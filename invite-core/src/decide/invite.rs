@@ -39,6 +39,11 @@ pub struct InviteOutcome {
     /// The invitation, or why there is none.
     #[serde(with = "invited_or_refused")]
     pub result: Result<Invitation, Refusal>,
+    /// Set when the invitation goes by another channel than the one asked for: the channel
+    /// asked (a directory invite by SMS in an e-mail-only organization goes by e-mail to a
+    /// user with an address, issue 11). Absent in JSON when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instead_of: Option<Channel>,
 }
 
 /// `Result<Invitation, Refusal>` as `{"invited": ...}` or `{"refused": ...}`.
@@ -223,6 +228,7 @@ fn invite_each(
         outcomes.push(InviteOutcome {
             input: c.input.clone(),
             result,
+            instead_of: None,
         });
     }
     let created = outcomes.iter().filter(|o| o.result.is_ok()).count() as u32;

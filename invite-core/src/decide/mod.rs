@@ -28,10 +28,12 @@ pub mod access;
 pub mod actions;
 pub mod authorize;
 pub mod delivery;
+pub mod dry_run;
 pub mod invite;
 pub mod members;
 pub mod organizations;
 pub mod reminders;
+pub mod selection;
 pub mod signup;
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use super::{Decision, authorize};
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
-use crate::org::{OrgKind, OrgSettings, Organization, SeatPolicy, SettingsUpdate};
+use crate::org::{AllowedChannels, OrgKind, OrgSettings, Organization, SeatPolicy, SettingsUpdate};
 use crate::refusal::Refusal;
 use crate::store::{Commit, Write};
 use chrono::{DateTime, Utc};
@@ -107,7 +107,10 @@ pub fn set_reminders(
     }))
 }
 
-/// R1.2: an admin changes the other settings, within [`crate::bounds`].
+/// R1.2: an admin changes the other settings, within [`crate::bounds`]. The allowed
+/// channels ("e-mail only") are the operator's ([`change_channels`]): an update that would
+/// change them is refused with [`Refusal::OperatorSetting`]; one that names them as they are
+/// changes nothing about them and is accepted.
 pub fn update_settings(
     actor: &Actor,
     org: &Organization,
@@ -116,7 +119,31 @@ pub fn update_settings(
 ) -> Decision<Organization> {
     Decision::or_refuse((|| {
         authorize::admin_of(actor, org.id)?;
+        if update.channels.is_some_and(|c| c != org.settings.channels) {
+            return Err(Refusal::OperatorSetting {
+                setting: "channels".into(),
+            });
+        }
         let next = org.settings_updated(update)?;
+        Ok(changed(actor, next, AuditAction::SettingsChanged, now))
+    })())
+}
+
+/// R1.2 (seed 001: "e-mail only" is a super-admin setting): the operator sets the channels
+/// an organization may invite by, within [`crate::bounds`] (at least one).
+pub fn change_channels(
+    actor: &Actor,
+    org: &Organization,
+    channels: AllowedChannels,
+    now: DateTime<Utc>,
+) -> Decision<Organization> {
+    Decision::or_refuse((|| {
+        authorize::operator(actor)?;
+        let update = SettingsUpdate {
+            channels: Some(channels),
+            ..SettingsUpdate::default()
+        };
+        let next = org.settings_updated(&update)?;
         Ok(changed(actor, next, AuditAction::SettingsChanged, now))
     })())
 }

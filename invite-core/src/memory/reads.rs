@@ -3,7 +3,7 @@
 
 use super::MemoryStore;
 use crate::audit::AuditEvent;
-use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
+use crate::dashboard::{CountSplits, Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
 use crate::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use crate::ids::{InvitationId, MessageId, OrgId};
 use crate::invitation::Invitation;
@@ -114,6 +114,7 @@ impl ViewStore for MemoryStore {
         Ok(Some(Dashboard {
             org,
             counts: TabCounts::tally(s.org_invitations(org), now),
+            splits: CountSplits::tally(s.org_invitations(org), now),
             seats: s.seats(org, now).expect("organization exists"),
             reminders_enabled: o.settings.reminders_enabled,
         }))

@@ -1,15 +1,16 @@
-//! Inviting: one contact, many addresses, or the application's directory users (R2).
+//! Inviting: one contact or many addresses (R2), and the dry run of a bulk invite. The
+//! application's directory users are `directory.rs`'s.
 
-use super::{DirectoryUser, InvitationService};
+use super::InvitationService;
 use crate::access::Access;
 use crate::actor::Actor;
-use crate::bounds;
 use crate::clock::Clock;
-use crate::contact::{Channel, Contact, Email, Phone, parse_address};
+use crate::contact::{Channel, Contact, parse_address};
+use crate::decide::dry_run::DryRun;
 use crate::decide::invite::{Candidate, InviteFacts, InviteOutcome};
 use crate::decide::{self, Decision};
 use crate::error::Error;
-use crate::ids::{OrgId, UserRef};
+use crate::ids::OrgId;
 use crate::invitation::Invitation;
 use crate::refusal::Refusal;
 use crate::store::Store;
@@ -66,59 +67,43 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         addresses: &[&str],
         access: Access,
     ) -> Result<Vec<InviteOutcome>, Error> {
-        let candidates = addresses
-            .iter()
-            .map(|a| {
-                let contact = parse_address(a).map_err(Refusal::from);
-                // Phone numbers go by SMS, e-mail addresses by e-mail.
-                let channel = match &contact {
-                    Ok(c) if c.email_address().is_none() => Channel::Sms,
-                    _ => Channel::Email,
-                };
-                Candidate {
-                    input: (*a).to_owned(),
-                    contact,
-                    channel,
-                    user_ref: None,
-                }
-            })
-            .collect();
+        let candidates = addresses.iter().map(|a| address_candidate(a)).collect();
         self.invite_candidates(actor, org, &access, candidates)
             .await
     }
 
-    /// Invites users of the application's directory by the contact in their profile (R2.3,
-    /// R2.11), in one commit: a user without an address for `channel` gets
-    /// [`Refusal::MissingContact`] and nothing is queued for them. An organization that does
-    /// not allow `channel` refuses the call.
-    pub async fn invite_directory_users(
+    /// What [`InvitationService::invite_many`] would do now, committing nothing: the answer
+    /// per address, the seats the commit needs free and the messages it would queue.
+    pub async fn dry_run_invite_many(
         &self,
         actor: &Actor,
-        org_id: OrgId,
-        users: &[DirectoryUser],
-        channel: Channel,
+        org: OrgId,
+        addresses: &[&str],
         access: Access,
-    ) -> Result<Vec<InviteOutcome>, Error> {
-        decide::authorize::admin_of(actor, org_id)?;
-        let org = self.load_org(org_id).await?;
-        if !org.settings.channels.allows(channel) {
-            return Err(Refusal::ChannelNotAllowed(channel).into());
-        }
-        let candidates = users
-            .iter()
-            .map(|u| directory_candidate(u, channel))
-            .collect();
-        self.invite_candidates(actor, org_id, &access, candidates)
-            .await
+    ) -> Result<DryRun<Vec<InviteOutcome>>, Error> {
+        let candidates: Vec<_> = addresses.iter().map(|a| address_candidate(a)).collect();
+        self.check_bulk(actor, org, &candidates)?;
+        let decision = self
+            .decide_candidates(actor, org, &access, &candidates)
+            .await?;
+        Ok(DryRun::of(decision)?)
     }
 
-    async fn invite_candidates(
+    /// Invites `candidates` in one commit, through the retry loop.
+    pub(super) async fn invite_candidates(
         &self,
         actor: &Actor,
         org_id: OrgId,
         access: &Access,
         candidates: Vec<Candidate>,
     ) -> Result<Vec<InviteOutcome>, Error> {
+        self.check_bulk(actor, org_id, &candidates)?;
+        self.run(|_| self.decide_candidates(actor, org_id, access, &candidates))
+            .await
+    }
+
+    /// The call's own refusals, before anything is loaded: its size and its actor.
+    fn check_bulk(&self, actor: &Actor, org: OrgId, candidates: &[Candidate]) -> Result<(), Error> {
         if candidates.len() > self.config.max_bulk {
             return Err(Refusal::OutOfRange {
                 field: "addresses".into(),
@@ -126,65 +111,51 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             }
             .into());
         }
-        decide::authorize::admin_of(actor, org_id)?;
-        let (address_keys, contact_keys) = decide::invite::keys_to_load(&candidates);
-        self.run(|_| async {
-            let org = self.load_org(org_id).await?;
-            let clients = self.load_clients(access).await?;
-            let open = self.store.open_invitations(org_id, &address_keys).await?;
-            let members = self.store.active_members(org_id, &contact_keys).await?;
-            let now = self.clock.now();
-            let seats = self.store.seats(org_id, now).await?;
-            let facts = InviteFacts {
-                org: &org,
-                clients: &clients,
-                open: &open,
-                members: &members,
-                seats,
-            };
-            let decision: Decision<_> =
-                decide::invite::invite(actor, facts, access, &candidates, now);
-            Ok(decision)
-        })
-        .await
+        decide::authorize::admin_of(actor, org)?;
+        Ok(())
+    }
+
+    /// Loads what an invite of `candidates` is decided from, and decides it (R2.9): the one
+    /// decision both the real run and the dry run use.
+    pub(super) async fn decide_candidates(
+        &self,
+        actor: &Actor,
+        org_id: OrgId,
+        access: &Access,
+        candidates: &[Candidate],
+    ) -> Result<Decision<Vec<InviteOutcome>>, Error> {
+        let (address_keys, contact_keys) = decide::invite::keys_to_load(candidates);
+        let org = self.load_org(org_id).await?;
+        let clients = self.load_clients(access).await?;
+        let open = self.store.open_invitations(org_id, &address_keys).await?;
+        let members = self.store.active_members(org_id, &contact_keys).await?;
+        let now = self.clock.now();
+        let seats = self.store.seats(org_id, now).await?;
+        let facts = InviteFacts {
+            org: &org,
+            clients: &clients,
+            open: &open,
+            members: &members,
+            seats,
+        };
+        Ok(decide::invite::invite(
+            actor, facts, access, candidates, now,
+        ))
     }
 }
 
-/// A directory user as a candidate for `channel`: the user id within [`crate::bounds`] (and
-/// stored trimmed); the chosen channel's address must be valid; the other one is kept when
-/// valid and dropped when not, since nothing is sent to it.
-fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
-    fn present(s: &Option<String>) -> Option<&str> {
-        s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    }
-    let user = bounds::check_id("user", u.user.as_str()).map(UserRef);
-    let contact = (|| {
-        let user = user.clone()?;
-        let wanted = match channel {
-            Channel::Email => present(&u.email),
-            Channel::Sms => present(&u.phone),
-        };
-        if wanted.is_none() {
-            return Err(Refusal::MissingContact { user, channel });
-        }
-        let email = present(&u.email).map(Email::parse);
-        let phone = present(&u.phone).map(Phone::parse);
-        let contact = match channel {
-            Channel::Email => {
-                let email = email.transpose()?;
-                Contact::new(email, phone.and_then(Result::ok))
-            }
-            Channel::Sms => {
-                let phone = phone.transpose()?;
-                Contact::new(email.and_then(Result::ok), phone)
-            }
-        };
-        Ok(contact?)
-    })();
+/// An address of a bulk invite as a candidate: phone numbers go by SMS, e-mail addresses by
+/// e-mail.
+fn address_candidate(address: &str) -> Candidate {
+    let contact = parse_address(address).map_err(Refusal::from);
+    let channel = match &contact {
+        Ok(c) if c.email_address().is_none() => Channel::Sms,
+        _ => Channel::Email,
+    };
     Candidate {
-        input: u.user.to_string(),
+        input: address.to_owned(),
         contact,
         channel,
-        user_ref: Some(user.unwrap_or_else(|_| u.user.clone())),
+        user_ref: None,
     }
 }

@@ -8,13 +8,17 @@
 //! `organizations.rs` (organizations, settings, members), `invite.rs` (invite one, many,
 //! directory users), `actions.rs` (resend, cancel, edit access, mark completed, follow-up),
 //! `signup.rs` (signup, first login), `sweep.rs` (the daily reminder sweep), `reads.rs`
-//! (invitation, dashboard, seats, lists, series, user statuses, audit trail).
+//! (invitation, dashboard, seats, lists, series, user statuses, audit trail),
+//! `selection.rs` (actions on a selection of ids or application users, and their dry runs),
+//! `directory.rs` (directory imports of any size, where each application user stands).
 
 mod actions;
+mod directory;
 mod invite;
 mod organizations;
 mod reads;
 mod reports;
+mod selection;
 mod signup;
 mod sweep;
 
@@ -32,6 +36,8 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
+pub use directory::UserStanding;
+pub use selection::UserOutcome;
 pub use sweep::SweepReport;
 
 /// Tunables of the service.

@@ -65,6 +65,23 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         .await
     }
 
+    /// Sets the channels an organization may invite by (vendor operator only): "e-mail only"
+    /// is [`AllowedChannels::EMAIL_ONLY`](crate::AllowedChannels::EMAIL_ONLY), a super-admin
+    /// setting in seed 001. An organization's admins are refused
+    /// [`Refusal::OperatorSetting`](crate::Refusal::OperatorSetting) for it.
+    pub async fn change_channels(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        channels: crate::org::AllowedChannels,
+    ) -> Result<Organization, Error> {
+        decide::authorize::operator(actor)?;
+        self.change_org(org, |o| {
+            decide::organizations::change_channels(actor, o, channels, self.clock.now())
+        })
+        .await
+    }
+
     /// Sets the seat policy (vendor operator only, R3.5).
     pub async fn change_seat_policy(
         &self,

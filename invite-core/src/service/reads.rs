@@ -11,12 +11,10 @@ use crate::decide::authorize;
 use crate::error::Error;
 use crate::feed::{FeedPage, FeedQuery};
 use crate::ids::{InvitationId, OrgId, UserRef};
-use crate::invitation::Invitation;
 use crate::member::Seats;
 use crate::refusal::Refusal;
 use crate::store::Store;
 use chrono::NaiveDate;
-use std::collections::HashMap;
 
 impl<S: Store, C: Clock> InvitationService<S, C> {
     /// One invitation with its status and actions (any user of its organization; anyone else
@@ -77,6 +75,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         bounds::check_page_size(query.limit)?;
         bounds::check_search(query.search.as_deref())?;
         bounds::check_cursor(query.after.as_ref())?;
+        bounds::check_filter(&query.filter)?;
         Ok(self.store.list(org, query, self.clock.now()).await?)
     }
 
@@ -110,36 +109,19 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// Where each application user stands (R2.11): the status of their latest invitation, or
     /// `NotInvited`. At most 1,000 ids per call, each within [`crate::bounds`] and looked up
     /// trimmed, as the library stores them; the answer pairs each id as given with its status.
+    /// [`InvitationService::standing_of_users`] answers the invitation id and the failure
+    /// reason too.
     pub async fn status_of_users(
         &self,
         actor: &Actor,
         org: OrgId,
         users: &[UserRef],
     ) -> Result<Vec<(UserRef, UserStatus)>, Error> {
-        authorize::reader_of(actor, org)?;
-        let trimmed = bounds::check_user_refs(users)?;
-        let now = self.clock.now();
-        let mut latest: HashMap<UserRef, Invitation> = HashMap::new();
-        for inv in self.store.invitations_for_users(org, &trimmed).await? {
-            let Some(user) = inv.user_ref().cloned() else {
-                continue;
-            };
-            match latest.get(&user) {
-                Some(cur) if (cur.created_at, cur.id) >= (inv.created_at, inv.id) => {}
-                _ => {
-                    latest.insert(user, inv);
-                }
-            }
-        }
-        Ok(users
-            .iter()
-            .zip(&trimmed)
-            .map(|(u, key)| {
-                let status = latest.get(key).map_or(UserStatus::NotInvited, |inv| {
-                    UserStatus::Invited(inv.status_at(now))
-                });
-                (u.clone(), status)
-            })
+        Ok(self
+            .standing_of_users(actor, org, users)
+            .await?
+            .into_iter()
+            .map(|s| (s.user, s.status))
             .collect())
     }
 

@@ -38,11 +38,13 @@
 //! a store factory (a fresh store per case) and a number of cases.
 
 mod attempts;
+mod commit_count;
 mod commits;
 mod delivery;
 mod edges;
 mod extremes;
 mod feed;
+mod filters;
 mod fixtures;
 mod invariants;
 mod links;
@@ -51,15 +53,18 @@ mod race_gate;
 mod reminders;
 mod reports;
 mod seats;
+mod selection;
 mod truth_table;
 mod views;
 
 pub use attempts::*;
+pub use commit_count::*;
 pub use commits::*;
 pub use delivery::*;
 pub use edges::*;
 pub use extremes::*;
 pub use feed::*;
+pub use filters::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use links::*;
@@ -67,6 +72,7 @@ pub use race_gate::*;
 pub use reminders::*;
 pub use reports::*;
 pub use seats::*;
+pub use selection::*;
 pub use truth_table::*;
 pub use views::*;
 
@@ -160,6 +166,12 @@ macro_rules! store_conformance_tests {
                 // Extremes: nothing stored stops a worker or a read; no message holds up others.
                 r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
                 r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,
+                // Issue 11: selections, directory imports, filters and splits, dry runs.
+                issue_11_1_a_selection_is_one_commit_and_a_second_submission_changes_nothing,
+                issue_11_3_an_import_of_any_size_is_committed_in_chunks_with_an_answer_per_user,
+                issue_11_4_list_filters_agree_with_the_core_on_every_combination,
+                issue_11_4_dashboard_splits_agree_with_the_core,
+                issue_11_9_dry_runs_commit_nothing_and_answer_as_the_real_run,
             ]
         }
     };

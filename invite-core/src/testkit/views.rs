@@ -48,6 +48,7 @@ async fn assert_dashboard_is_the_tally<S: Store + 'static>(
         Dashboard {
             org: org.id(),
             counts: TabCounts::tally(&invitations, now),
+            splits: crate::dashboard::CountSplits::tally(&invitations, now),
             seats: h.store.seats(org.id(), now).await.unwrap(),
             reminders_enabled: stored.settings.reminders_enabled,
         }

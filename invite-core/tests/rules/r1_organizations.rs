@@ -189,20 +189,23 @@ async fn r1_2_only_the_operator_changes_the_seat_limit_and_seat_policy() {
 }
 
 #[tokio::test]
-async fn r1_2_admins_set_validity_reminder_time_zone_and_e_mail_only() {
+async fn r1_2_admins_set_validity_reminder_time_and_zone_the_operator_e_mail_only() {
     let h = harness();
     let TestOrg { org, admin } = h.standalone(5).await;
-    // When the admin makes the organization e-mail only, Berlin time, 08:30, 48 h links
+    // When the admin sets Berlin time, 08:30, 48 h links, and the operator e-mail only
     let update = SettingsUpdate {
         validity: Some(TimeDelta::hours(48)),
         reminder_time: Some(NaiveTime::from_hms_opt(8, 30, 0).unwrap()),
         time_zone: Some(chrono_tz::Europe::Berlin),
-        channels: Some(AllowedChannels::EMAIL_ONLY),
         ..SettingsUpdate::default()
     };
     let org2 = h
         .service
         .update_settings(&admin, org.id, update)
+        .await
+        .unwrap();
+    h.service
+        .change_channels(&h.operator, org.id, AllowedChannels::EMAIL_ONLY)
         .await
         .unwrap();
     assert_eq!(org2.settings.validity, TimeDelta::hours(48));
@@ -235,15 +238,12 @@ async fn r1_2_admins_set_validity_reminder_time_zone_and_e_mail_only() {
         refusal(h.service.update_settings(&admin, org.id, bad).await),
         Refusal::OutOfRange { ref field, .. } if field == "validity"
     ));
-    let none = SettingsUpdate {
-        channels: Some(AllowedChannels {
-            email: false,
-            sms: false,
-        }),
-        ..SettingsUpdate::default()
+    let none = AllowedChannels {
+        email: false,
+        sms: false,
     };
     assert!(matches!(
-        refusal(h.service.update_settings(&admin, org.id, none).await),
+        refusal(h.service.change_channels(&h.operator, org.id, none).await),
         Refusal::OutOfRange { ref field, .. } if field == "channels"
     ));
 }
@@ -256,13 +256,9 @@ async fn r1_2_switching_to_e_mail_only_stops_queued_and_resent_sms() {
     let delivered = h.invite_sms_as(&admin, org.id, "+79051111111").await;
     h.deliver().await;
     let queued = h.invite_sms_as(&admin, org.id, "+79052222222").await;
-    // When the admin makes the organization e-mail only
-    let update = SettingsUpdate {
-        channels: Some(AllowedChannels::EMAIL_ONLY),
-        ..SettingsUpdate::default()
-    };
+    // When the operator makes the organization e-mail only
     h.service
-        .update_settings(&admin, org.id, update)
+        .change_channels(&h.operator, org.id, AllowedChannels::EMAIL_ONLY)
         .await
         .unwrap();
     // Then the queued SMS is not sent: the invitation fails with the reason
