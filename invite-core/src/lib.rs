@@ -16,6 +16,7 @@ pub mod guide;
 pub mod ids;
 pub mod invitation;
 pub mod member;
+pub mod member_list;
 pub mod memory;
 pub mod notifier;
 pub mod org;
@@ -70,6 +71,7 @@ pub use invitation::{
     Sender, Status, Tab, Transition,
 };
 pub use member::{Member, Seats};
+pub use member_list::{MemberCursor, MemberPage, MemberQuery, MemberRow, MemberState, MemberTab};
 pub use memory::MemoryStore;
 pub use notifier::{
     Delivered, DeliveryReport, DeliveryReportOutcome, GrantSummary, Notification, Notifier,
@@ -82,7 +84,8 @@ pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
 pub use refusal::Refusal;
 pub use router::ChannelRouter;
 pub use service::{
-    DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
+    DirectoryUser, InvitationService, InvitationView, MemberDetails, ServiceConfig, SweepReport,
+    UserStatus,
 };
 pub use store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,

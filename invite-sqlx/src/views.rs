@@ -14,7 +14,10 @@ use invite_core::dashboard::{
 use invite_core::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
-use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Seats};
+use invite_core::{
+    Invitation, InvitationId, Member, MemberPage, MemberQuery, MessageId, OrgId, Organization,
+    Seats, UserRef,
+};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -315,5 +318,18 @@ impl ViewStore for PgStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let next = events.last().map(|e| e.position);
         Ok(FeedPage { events, next })
+    }
+
+    async fn members(
+        &self,
+        org: OrgId,
+        query: &MemberQuery,
+        now: DateTime<Utc>,
+    ) -> Result<MemberPage, StoreError> {
+        self.member_page(org, query, now).await
+    }
+
+    async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError> {
+        self.members_of_user(org, user).await
     }
 }

@@ -30,6 +30,7 @@ pub mod authorize;
 pub mod delivery;
 pub mod invite;
 pub mod members;
+pub mod notices;
 pub mod organizations;
 pub mod reminders;
 pub mod signup;

@@ -7,11 +7,14 @@
 //! reports a [`crate::Conflict`]. The commands are grouped in files:
 //! `organizations.rs` (organizations, settings, members), `invite.rs` (invite one, many,
 //! directory users), `actions.rs` (resend, cancel, edit access, mark completed, follow-up),
-//! `signup.rs` (signup, first login), `sweep.rs` (the daily reminder sweep), `reads.rs`
+//! `signup.rs` (signup, first login), `members.rs` (the member list, details, lookups, edit
+//! access), `sweep.rs` (the daily reminder sweep), `reads.rs`
 //! (invitation, dashboard, seats, lists, series, user statuses, audit trail).
 
 mod actions;
 mod invite;
+mod members;
+mod notices;
 mod organizations;
 mod reads;
 mod reports;
@@ -32,6 +35,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
+pub use members::MemberDetails;
 pub use sweep::SweepReport;
 
 /// Tunables of the service.
