@@ -199,6 +199,7 @@ fn notification(to: &str, i: usize) -> Notification {
         kind: MessageKind::Invitation,
         channel: Channel::Sms,
         to: to.to_owned(),
+        invitee: to.to_owned(),
         language: Language::En,
         org_name: "Bench Org".into(),
         sender_name: "Bench Admin".into(),

@@ -1,5 +1,6 @@
 //! The audit trail (R10.2): every change, with actor, time and before/after status.
 
+use crate::access::Access;
 use crate::actor::Actor;
 use crate::ids::{AuditId, InvitationId, MemberId, OrgId};
 use crate::invitation::Status;
@@ -78,6 +79,15 @@ pub enum AuditAction {
         /// The member.
         member: MemberId,
     },
+    /// An admin changed a member's access after signup (R2.4, R2.5).
+    MemberAccessEdited {
+        /// The member.
+        member: MemberId,
+        /// The access before.
+        from: Access,
+        /// The access after.
+        to: Access,
+    },
 }
 
 impl AuditAction {
@@ -106,6 +116,7 @@ impl AuditAction {
             AuditAction::MarkedCompleted => "invitation.completed",
             AuditAction::MemberAdded { .. } => "member.added",
             AuditAction::MemberRemoved { .. } => "member.removed",
+            AuditAction::MemberAccessEdited { .. } => "member.access_edited",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod guide;
 pub mod ids;
 pub mod invitation;
 pub mod member;
+pub mod member_list;
 pub mod memory;
 pub mod notifier;
 pub mod org;
@@ -74,6 +75,7 @@ pub use invitation::{
     Sender, Status, Tab, Transition,
 };
 pub use member::{Member, Seats};
+pub use member_list::{MemberCursor, MemberPage, MemberQuery, MemberRow, MemberState, MemberTab};
 pub use memory::MemoryStore;
 pub use notifier::{
     Delivered, DeliveryReport, DeliveryReportOutcome, GrantSummary, Notification, Notifier,
@@ -86,8 +88,8 @@ pub use outbox::{MessageKind, OutboxMessage, OutboxState, RetryPolicy};
 pub use refusal::Refusal;
 pub use router::ChannelRouter;
 pub use service::{
-    DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserOutcome,
-    UserStanding, UserStatus,
+    DirectoryUser, InvitationService, InvitationView, MemberDetails, ServiceConfig, SweepReport,
+    UserOutcome, UserStanding, UserStatus,
 };
 pub use store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,

@@ -67,6 +67,19 @@ impl Member {
         })
     }
 
+    /// The member with `access` instead of their own (R2.4, R2.5 are the decision's to
+    /// check): an admin changing what a member may do after signup. A removed member is gone:
+    /// [`Refusal::MemberNotFound`].
+    pub fn access_edited(&self, access: Access) -> Result<Self, Refusal> {
+        if !self.is_active() {
+            return Err(Refusal::MemberNotFound(self.id));
+        }
+        Ok(Self {
+            access,
+            ..self.clone()
+        })
+    }
+
     /// Whether the member holds a seat.
     pub fn is_active(&self) -> bool {
         self.removed_at.is_none()

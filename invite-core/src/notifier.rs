@@ -56,13 +56,17 @@ pub struct Notification {
     pub kind: MessageKind,
     /// The channel to deliver by.
     pub channel: Channel,
-    /// The address on that channel: an e-mail address or an E.164 number.
+    /// The address on that channel: an e-mail address or an E.164 number. The invitee's,
+    /// except for an accepted notice, which goes to the invitation's sender.
     pub to: String,
+    /// The invitee's address (the invitation's, on its channel): for an accepted notice, who
+    /// signed up; for every other kind the same as `to`.
+    pub invitee: String,
     /// The language to write in.
     pub language: Language,
     /// The inviting organization's name.
     pub org_name: String,
-    /// Who invited.
+    /// Who invited (for an accepted notice, the recipient).
     pub sender_name: String,
     /// User or admin.
     pub invitation_type: InvitationType,

@@ -108,6 +108,11 @@ pub struct OrgSettings {
     /// a period that a switch-off ended, and are not sent (R8.4). Kept by the service.
     #[serde(default)]
     pub reminders_on_since: Option<DateTime<Utc>>,
+    /// Whether the sender of an invitation is told when the invitee signs up (default off):
+    /// a message of its own kind, [`MessageKind::AcceptedNotice`](crate::MessageKind), in
+    /// the organization's language, to the sender's member address.
+    #[serde(default)]
+    pub accepted_notices: bool,
 }
 
 impl OrgSettings {
@@ -133,6 +138,7 @@ impl Default for OrgSettings {
             resend_cooldown: TimeDelta::seconds(60),
             language: Language::default(),
             reminders_on_since: None,
+            accepted_notices: false,
         }
     }
 }
@@ -203,6 +209,13 @@ impl Organization {
             next.settings.reminders_on_since = Some(now);
         }
         next.settings.reminders_enabled = enabled;
+        next
+    }
+
+    /// Accepted notices to senders switched on or off.
+    pub fn accepted_notices_switched(&self, enabled: bool) -> Self {
+        let mut next = self.clone();
+        next.settings.accepted_notices = enabled;
         next
     }
 

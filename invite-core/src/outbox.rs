@@ -24,12 +24,21 @@ pub enum MessageKind {
     Reminder,
     /// The feature introduction to a Never Used member (R5.4).
     FollowUp,
+    /// To the sender of an invitation: the invitee signed up (when the organization's
+    /// `accepted_notices` setting is on). Never carries a link.
+    AcceptedNotice,
 }
 
 impl MessageKind {
     /// Whether delivering this kind starts a validity period and counts as a send (R2.10).
     pub fn is_invitation(self) -> bool {
         matches!(self, MessageKind::Invitation | MessageKind::Resend)
+    }
+
+    /// Whether this kind goes to the invitee, at the invitation's address and by its channel;
+    /// an accepted notice goes to the invitation's sender instead.
+    pub fn is_to_invitee(self) -> bool {
+        !matches!(self, MessageKind::AcceptedNotice)
     }
 }
 
@@ -40,6 +49,7 @@ impl fmt::Display for MessageKind {
             MessageKind::Resend => "resend",
             MessageKind::Reminder => "reminder",
             MessageKind::FollowUp => "follow-up",
+            MessageKind::AcceptedNotice => "accepted notice",
         })
     }
 }

@@ -110,6 +110,7 @@ mod tests {
             kind: MessageKind::Invitation,
             channel,
             to: to.into(),
+            invitee: to.into(),
             language: Language::En,
             org_name: "Acme".into(),
             sender_name: "Ann".into(),

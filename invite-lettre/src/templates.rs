@@ -9,7 +9,8 @@
 //!
 //! Built-in templates are named `{kind}.{lang}.{part}`, for example `invitation.en.html`,
 //! `reminder.ru.txt` or `followup.en.subject`, with `kind` one of `invitation`, `resend`,
-//! `reminder`, `followup`, `lang` one of `en`, `ru`, and `part` one of `subject`, `txt`, `html`.
+//! `reminder`, `followup`, `accepted` (the notice to a sender that their invitee signed up),
+//! `lang` one of `en`, `ru`, and `part` one of `subject`, `txt`, `html`.
 //! HTML parts extend `layout.html` (blocks: `content`) and may import `_macros.html`
 //! (`grant_list(grants)`, `button(url, label)`).
 //!
@@ -17,11 +18,12 @@
 //!
 //! | name | value |
 //! |------|-------|
-//! | `kind` | `invitation`, `resend`, `reminder` or `followup` |
+//! | `kind` | `invitation`, `resend`, `reminder`, `followup` or `accepted` |
 //! | `language` | `en` or `ru` |
-//! | `to` | the recipient's address |
+//! | `to` | the recipient's address (for `accepted`, the sender's) |
+//! | `invitee` | the invitee's address (for `accepted`, who signed up) |
 //! | `org_name` | the inviting organization |
-//! | `sender_name` | who invited |
+//! | `sender_name` | who invited (for `accepted`, the recipient) |
 //! | `is_admin` | whether the invitation makes an admin |
 //! | `admin_level` | the admin's permission level, or none |
 //! | `grants` | a list of `{org_name, role}`, the role in the message's language |
@@ -90,11 +92,12 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
-const KINDS: [MessageKind; 4] = [
+const KINDS: [MessageKind; 5] = [
     MessageKind::Invitation,
     MessageKind::Resend,
     MessageKind::Reminder,
     MessageKind::FollowUp,
+    MessageKind::AcceptedNotice,
 ];
 const LANGUAGES: [Language; 2] = [Language::En, Language::Ru];
 #[cfg(test)]
@@ -134,6 +137,12 @@ const BUILTIN: &[(&str, &str)] = builtin!(
     "followup.ru.subject",
     "followup.ru.txt",
     "followup.ru.html",
+    "accepted.en.subject",
+    "accepted.en.txt",
+    "accepted.en.html",
+    "accepted.ru.subject",
+    "accepted.ru.txt",
+    "accepted.ru.html",
 );
 
 /// The name of the template for one kind, language and part, e.g. `reminder.ru.html`.
@@ -152,6 +161,7 @@ fn kind_name(kind: MessageKind) -> &'static str {
         MessageKind::Resend => "resend",
         MessageKind::Reminder => "reminder",
         MessageKind::FollowUp => "followup",
+        MessageKind::AcceptedNotice => "accepted",
     }
 }
 
@@ -302,6 +312,7 @@ struct Context {
     kind: &'static str,
     language: &'static str,
     to: String,
+    invitee: String,
     org_name: String,
     sender_name: String,
     is_admin: bool,
@@ -329,6 +340,7 @@ impl Context {
             kind: kind_name(n.kind),
             language: language_code(n.language),
             to: n.to.clone(),
+            invitee: n.invitee.clone(),
             org_name: n.org_name.clone(),
             sender_name: n.sender_name.clone(),
             is_admin,
@@ -423,6 +435,7 @@ fn samples(kind: MessageKind, language: Language) -> [Notification; 2] {
         kind,
         channel: Channel::Email,
         to: "sample@example.com".into(),
+        invitee: "sample@example.com".into(),
         language,
         org_name: "Sample <Org> & Co".into(),
         sender_name: "Sample Sender".into(),
@@ -512,6 +525,33 @@ mod tests {
         assert_eq!(r.subject, "Join Sample <Org> & Co!");
         assert!(r.html.contains("Sample &lt;Org&gt; &amp; Co"), "{}", r.html);
         assert!(!r.html.contains("<Org>"));
+    }
+
+    #[test]
+    fn an_accepted_notice_names_the_invitee_in_both_languages_and_carries_no_link() {
+        let t = Templates::builtin();
+        for (language, words) in [(Language::En, "accepted"), (Language::Ru, "принял(а)")] {
+            let [with_link, _] = samples(MessageKind::AcceptedNotice, language);
+            let n = Notification {
+                to: "ann@example.com".into(),
+                invitee: "bob@example.com".into(),
+                sender_name: "Ann Lee".into(),
+                signup_url: None,
+                expires_at: None,
+                ..with_link
+            };
+            let r = t.render(&n).expect("renders");
+            assert!(r.subject.contains("bob@example.com"), "{}", r.subject);
+            assert!(r.subject.contains(words), "{}", r.subject);
+            for body in [&r.text, &r.html] {
+                assert!(
+                    body.contains("bob@example.com") && body.contains("Ann Lee"),
+                    "{body}"
+                );
+                assert!(!body.contains("http"), "no link in a notice: {body}");
+            }
+            assert!(r.html.contains("Sample &lt;Org&gt; &amp; Co"), "{}", r.html);
+        }
     }
 
     #[test]

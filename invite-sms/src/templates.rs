@@ -8,17 +8,19 @@
 //! # Template names
 //!
 //! `{kind}.{lang}.txt`, for example `invitation.en.txt` or `reminder.ru.txt`, with `kind` one
-//! of `invitation`, `resend`, `reminder`, `followup` and `lang` one of `en`, `ru`.
+//! of `invitation`, `resend`, `reminder`, `followup`, `accepted` (the notice to a sender that
+//! their invitee signed up) and `lang` one of `en`, `ru`.
 //!
 //! # Variables
 //!
 //! | name | value |
 //! |------|-------|
-//! | `kind` | `invitation`, `resend`, `reminder` or `followup` |
+//! | `kind` | `invitation`, `resend`, `reminder`, `followup` or `accepted` |
 //! | `language` | `en` or `ru` |
-//! | `to` | the recipient's number, E.164 |
+//! | `to` | the recipient's number, E.164 (for `accepted`, the sender's) |
+//! | `invitee` | the invitee's address (for `accepted`, who signed up) |
 //! | `org_name` | the inviting organization |
-//! | `sender_name` | who invited |
+//! | `sender_name` | who invited (for `accepted`, the recipient) |
 //! | `is_admin` | whether the invitation makes an admin |
 //! | `admin_level` | the admin's permission level, or none |
 //! | `grants` | a list of `{org_name, role}`, the role in the message's language |
@@ -54,11 +56,12 @@ pub struct SmsTemplates {
     env: Environment<'static>,
 }
 
-pub(crate) const KINDS: [MessageKind; 4] = [
+pub(crate) const KINDS: [MessageKind; 5] = [
     MessageKind::Invitation,
     MessageKind::Resend,
     MessageKind::Reminder,
     MessageKind::FollowUp,
+    MessageKind::AcceptedNotice,
 ];
 pub(crate) const LANGUAGES: [Language; 2] = [Language::En, Language::Ru];
 
@@ -78,6 +81,8 @@ const BUILTIN: &[(&str, &str)] = builtin!(
     "reminder.ru.txt",
     "followup.en.txt",
     "followup.ru.txt",
+    "accepted.en.txt",
+    "accepted.ru.txt",
 );
 
 /// The name of the template for one kind and language, e.g. `reminder.ru.txt`.
@@ -91,6 +96,7 @@ fn kind_name(kind: MessageKind) -> &'static str {
         MessageKind::Resend => "resend",
         MessageKind::Reminder => "reminder",
         MessageKind::FollowUp => "followup",
+        MessageKind::AcceptedNotice => "accepted",
     }
 }
 
@@ -183,6 +189,7 @@ struct Context {
     kind: &'static str,
     language: &'static str,
     to: String,
+    invitee: String,
     org_name: String,
     sender_name: String,
     is_admin: bool,
@@ -209,6 +216,7 @@ impl Context {
             kind: kind_name(n.kind),
             language: language_code(n.language),
             to: n.to.clone(),
+            invitee: n.invitee.clone(),
             org_name: n.org_name.clone(),
             sender_name: n.sender_name.clone(),
             is_admin,
@@ -283,6 +291,7 @@ fn samples(kind: MessageKind, language: Language) -> [Notification; 2] {
         kind,
         channel: Channel::Sms,
         to: "+79051111111".into(),
+        invitee: "+79051111111".into(),
         language,
         org_name: "Sample Org".into(),
         sender_name: "Sample Sender".into(),
@@ -367,6 +376,29 @@ mod tests {
             text,
             "Reminder: your Sample Org account is ready. Log in to start."
         );
+    }
+
+    #[test]
+    fn an_accepted_notice_names_the_invitee_in_both_languages_and_carries_no_link() {
+        let t = SmsTemplates::builtin();
+        for (language, want) in [
+            (
+                Language::En,
+                "bob@example.com accepted your invitation to Sample Org and signed up.",
+            ),
+            (
+                Language::Ru,
+                "bob@example.com принял(а) ваше приглашение в Sample Org.",
+            ),
+        ] {
+            let [with_link, _] = samples(MessageKind::AcceptedNotice, language);
+            let n = Notification {
+                invitee: "bob@example.com".into(),
+                ..with_link
+            };
+            // Even handed a link, the notice's text has none.
+            assert_eq!(t.render(&n).expect("renders"), want);
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) struct Corrupt {
     value: String,
 }
 
-fn corrupt(what: &'static str, value: impl ToString) -> StoreError {
+pub(crate) fn corrupt(what: &'static str, value: impl ToString) -> StoreError {
     backend(Corrupt {
         what,
         value: value.to_string(),
@@ -124,6 +124,7 @@ pub(crate) fn kind_name(k: MessageKind) -> &'static str {
         MessageKind::Resend => "resend",
         MessageKind::Reminder => "reminder",
         MessageKind::FollowUp => "follow_up",
+        MessageKind::AcceptedNotice => "accepted_notice",
     }
 }
 
@@ -133,6 +134,7 @@ fn message_kind(s: &str) -> Result<MessageKind, StoreError> {
         "resend" => Ok(MessageKind::Resend),
         "reminder" => Ok(MessageKind::Reminder),
         "follow_up" => Ok(MessageKind::FollowUp),
+        "accepted_notice" => Ok(MessageKind::AcceptedNotice),
         other => Err(corrupt("message kind", other)),
     }
 }

@@ -9,6 +9,7 @@ mod calendar;
 mod codec;
 mod commit;
 mod hook;
+mod members;
 mod migrate;
 mod reads;
 mod schema;

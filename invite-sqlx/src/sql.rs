@@ -626,6 +626,79 @@ pub(crate) const INSERT_AUDIT: &str = "\
         AS u(id, org_id, invitation_id, at, kind, action, actor, before_status, after_status, n) \
     ORDER BY u.n";
 
+/// The state of member `m` at `$at`, the twin of `MemberState::of` for active members:
+/// `never_used` exactly when the invitation `i` it came by (joined, or NULL) is Never Used
+/// then, `completed` otherwise (no invitation, or one logged in or marked completed).
+macro_rules! member_state {
+    ($at:literal) => {
+        concat!(
+            "CASE WHEN i.id IS NOT NULL AND {schema}.invitation_status(i.closed_at, \
+             i.signed_up_at, i.completed_at, i.failed, i.awaiting_delivery, i.expires_at, ",
+            $at,
+            ") = 'never_used' THEN 'never_used' ELSE 'completed' END"
+        )
+    };
+}
+
+/// One page of the member list: `$1` organization, `$2` tab (`all`, `never_used`,
+/// `completed`), `$3` instant, `$4` lower-cased search text or NULL, `$5` the search text as
+/// given (for user ids) or NULL, `$6`/`$7` keyset position (joined at, id), `$8` rows.
+macro_rules! member_page {
+    ($cmp:expr, $order:literal) => {
+        concat!(
+            "SELECT ",
+            member_columns!(),
+            ", s.state FROM {schema}.members m \
+             LEFT JOIN {schema}.invitations i ON i.id = m.invitation_id \
+             CROSS JOIN LATERAL (SELECT ",
+            member_state!("$3"),
+            " AS state) s \
+             WHERE m.org_id = $1 AND m.removed_at IS NULL \
+               AND ($2::text = 'all' OR s.state = $2::text) \
+               AND ($4::text IS NULL \
+                    OR strpos(COALESCE(m.email_key, ''), $4) > 0 \
+                    OR strpos(COALESCE(m.phone, ''), $4) > 0 \
+                    OR strpos(COALESCE(m.user_ref, ''), $5::text) > 0)",
+            $cmp,
+            " ORDER BY m.joined_at ",
+            $order,
+            ", m.id ",
+            $order,
+            " LIMIT $8"
+        )
+    };
+}
+
+macro_rules! member_after {
+    ($op:literal) => {
+        concat!(
+            " AND (m.joined_at, m.id) ",
+            $op,
+            " (COALESCE($6, '-infinity'::timestamptz), $7)"
+        )
+    };
+}
+
+macro_rules! member_no_cursor {
+    () => {
+        " AND ($6::timestamptz IS NULL OR true) AND ($7::uuid IS NULL OR true)"
+    };
+}
+
+pub(crate) const MEMBERS_DESC_FIRST: &str = member_page!(member_no_cursor!(), "DESC");
+pub(crate) const MEMBERS_DESC_AFTER: &str = member_page!(member_after!("<"), "DESC");
+pub(crate) const MEMBERS_ASC_FIRST: &str = member_page!(member_no_cursor!(), "ASC");
+pub(crate) const MEMBERS_ASC_AFTER: &str = member_page!(member_after!(">"), "ASC");
+
+/// The active members of `$1` tied to the application's user id `$2`, newest first.
+pub(crate) const MEMBERS_BY_USER: &str = concat!(
+    "SELECT ",
+    member_columns!(),
+    " FROM {schema}.members m \
+     WHERE m.org_id = $1 AND m.user_ref = $2 AND m.removed_at IS NULL \
+     ORDER BY m.joined_at DESC, m.id DESC"
+);
+
 /// Where a template names the store's schema; [`Statements::render`] puts the quoted
 /// identifier in its place.
 pub(crate) const SCHEMA_PLACEHOLDER: &str = "{schema}";
@@ -718,4 +791,9 @@ statements! {
     INSERT_MESSAGES,
     INSERT_REMINDER_MARKS,
     INSERT_AUDIT,
+    MEMBERS_DESC_FIRST,
+    MEMBERS_DESC_AFTER,
+    MEMBERS_ASC_FIRST,
+    MEMBERS_ASC_AFTER,
+    MEMBERS_BY_USER,
 }

@@ -15,7 +15,10 @@ use invite_core::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use invite_core::filter::TypeFilter;
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
-use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Role, Seats};
+use invite_core::{
+    Invitation, InvitationId, Member, MemberPage, MemberQuery, MessageId, OrgId, Organization,
+    Role, Seats, UserRef,
+};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -365,5 +368,18 @@ impl ViewStore for PgStore {
             .collect::<Result<Vec<_>, StoreError>>()?;
         let next = events.last().map(|e| e.position);
         Ok(FeedPage { events, next })
+    }
+
+    async fn members(
+        &self,
+        org: OrgId,
+        query: &MemberQuery,
+        now: DateTime<Utc>,
+    ) -> Result<MemberPage, StoreError> {
+        self.member_page(org, query, now).await
+    }
+
+    async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError> {
+        self.members_of_user(org, user).await
     }
 }

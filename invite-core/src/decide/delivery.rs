@@ -33,9 +33,10 @@ pub enum Verdict {
 /// which was cancelled; an invitation or resend a newer resend superseded or that is no longer
 /// Queued; a reminder after the switch went off (or from a period a switch-off ended), for a
 /// local day that is over, or to an invitation no longer Pending or Never Used; a follow-up to
-/// one no longer Never Used. A message by a channel the organization no longer allows, or to
-/// an invitation with no address for its channel, fails an invitation message and drops the
-/// others.
+/// one no longer Never Used; an accepted notice about an invitation no longer signed up (the
+/// member was removed). A message to the invitee by a channel the organization no longer
+/// allows, or to an invitation with no address for its channel, fails an invitation message
+/// and drops the others.
 pub fn judge(
     message: &OutboxMessage,
     inv: Option<&Invitation>,
@@ -49,7 +50,11 @@ pub fn judge(
     if status == Status::Cancelled {
         return Verdict::Drop("invitation cancelled".into());
     }
-    let unsendable = if !org.settings.channels.allows(inv.channel) {
+    let unsendable = if !message.kind.is_to_invitee() {
+        // Not the invitee's channel or address: its recipient is decided at delivery
+        // (`decide::notices::recipient`).
+        None
+    } else if !org.settings.channels.allows(inv.channel) {
         Some(format!("the organization no longer allows {}", inv.channel))
     } else if !inv.contact.reachable_by(inv.channel) {
         // No transition leads here (`Invitation::queued` checks it), but a record written by
@@ -96,6 +101,12 @@ pub fn judge(
         }
         MessageKind::FollowUp => match status {
             Status::NeverUsed => Verdict::Deliver { with_link: false },
+            other => Verdict::Drop(format!("invitation is {other}")),
+        },
+        // An accepted notice stands while the member the signup made does: it is dropped if
+        // they were removed before it went (the invitation is Cancelled then, above).
+        MessageKind::AcceptedNotice => match status {
+            Status::NeverUsed | Status::Completed => Verdict::Deliver { with_link: false },
             other => Verdict::Drop(format!("invitation is {other}")),
         },
     }

@@ -1,4 +1,5 @@
-//! Members added without an invitation, and removed (R3.1, R3.6).
+//! Members added without an invitation, their access edited, and removed (R3.1, R2.4, R2.5,
+//! R3.6).
 
 use super::{Decision, access, authorize};
 use crate::access::Access;
@@ -111,6 +112,61 @@ pub fn remove_member(
     })())
 }
 
+/// What editing a member's access is decided from.
+#[derive(Clone, Copy, Debug)]
+pub struct EditMemberFacts<'a> {
+    /// The member, as loaded.
+    pub member: &'a Member,
+    /// Their organization.
+    pub org: &'a Organization,
+    /// The client organizations the new access grants roles on, as loaded.
+    pub clients: &'a [Organization],
+}
+
+/// R2.4, R2.5, R10.1: an admin of the member's organization changes a member's access after
+/// signup, within the same rules as an invitation's: an admin has a permission level, an
+/// MSP's member holds grants on its own clients, anyone else one role. Someone who cannot read
+/// the organization gets [`Refusal::MemberNotFound`], as for a random id; a read-only user
+/// [`Refusal::Forbidden`]. An admin cannot change their own access (the member whose
+/// application user id is theirs): that is how an organization loses its last admin by a
+/// slip. The same access again changes nothing, so a double submission is harmless.
+pub fn edit_member_access(
+    actor: &Actor,
+    facts: EditMemberFacts<'_>,
+    access: Access,
+    now: DateTime<Utc>,
+) -> Decision<Member> {
+    Decision::or_refuse((|| {
+        let member = facts.member;
+        authorize::admin_of_member(actor, member)?;
+        if let Actor::OrgUser { user, .. } = actor {
+            if member.user_ref.as_ref() == Some(user) {
+                return Err(Refusal::Forbidden(
+                    "an admin cannot change their own access".into(),
+                ));
+            }
+        }
+        access::check_access(facts.org, &access, facts.clients)?;
+        let edited = member.access_edited(access)?;
+        if edited.access == member.access {
+            return Ok(Decision::nothing(edited));
+        }
+        let mut commit = Commit::new(member.org, now);
+        commit.audit.push(AuditEvent::organization(
+            member.org,
+            actor,
+            now,
+            AuditAction::MemberAccessEdited {
+                member: member.id,
+                from: member.access.clone(),
+                to: edited.access.clone(),
+            },
+        ));
+        commit.members.push(Write::Update(edited.clone()));
+        Ok(Decision::commit(commit, edited))
+    })())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +201,52 @@ mod tests {
             now(),
         );
         assert_eq!(full.answer, Err(Refusal::NoSeatsAvailable));
+    }
+
+    #[test]
+    fn r2_4_editing_a_members_access_checks_the_rules_and_who_asks() {
+        let org = standalone(3);
+        let member = Member::joined(
+            org.id,
+            email("bob@example.com"),
+            Some("u-bob".into()),
+            read_only(),
+            None,
+            now(),
+        );
+        let facts = EditMemberFacts {
+            member: &member,
+            org: &org,
+            clients: &[],
+        };
+        let admin = admin_of(&org);
+        let promoted = Access::user(crate::access::Role::Admin);
+        let d = edit_member_access(&admin, facts, promoted.clone(), now());
+        let commit = d.commit.expect("a commit");
+        assert!(matches!(&commit.members[..], [Write::Update(m)] if m.access == promoted));
+        assert!(matches!(
+            &commit.audit[0].action,
+            AuditAction::MemberAccessEdited { from, to, .. } if *from == read_only() && *to == promoted
+        ));
+        // The same access again: nothing to commit.
+        let same = edit_member_access(&admin, facts, read_only(), now());
+        assert_eq!(same.commit, None);
+        // Others: an outsider cannot tell the member exists; a reader may not; nor the member.
+        let stranger = Actor::admin(crate::ids::OrgId::new(), "x", "X");
+        assert_eq!(
+            edit_member_access(&stranger, facts, promoted.clone(), now()).answer,
+            Err(Refusal::MemberNotFound(member.id))
+        );
+        let reader = Actor::read_only(org.id, "u-rita", "Rita");
+        assert!(matches!(
+            edit_member_access(&reader, facts, promoted.clone(), now()).answer,
+            Err(Refusal::Forbidden(_))
+        ));
+        let own = Actor::admin(org.id, "u-bob", "Bob");
+        assert!(matches!(
+            edit_member_access(&own, facts, promoted, now()).answer,
+            Err(Refusal::Forbidden(_))
+        ));
     }
 
     #[test]

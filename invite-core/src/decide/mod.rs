@@ -31,6 +31,7 @@ pub mod delivery;
 pub mod dry_run;
 pub mod invite;
 pub mod members;
+pub mod notices;
 pub mod organizations;
 pub mod reminders;
 pub mod selection;

@@ -210,6 +210,10 @@ pub fn sign_up(
             before,
             Some(signed_up.status_at(now)),
         ));
+        // The sender is told, if the organization asks for it, in the same commit (R7.1).
+        commit
+            .outbox
+            .extend(super::notices::accepted_notice(facts.org, &signed_up, now));
         commit.invitations.push(Write::Update(signed_up.clone()));
         Ok(Decision::commit(
             commit,

@@ -5,7 +5,7 @@
 //! One batch, [`Dispatcher::dispatch_due`]:
 //! 1. **Claim** up to `batch_size` due messages under a lease (R7.3).
 //! 2. **Load** what they need in three reads: their invitations, their organizations, the
-//!    clients their grants name.
+//!    clients their grants name (and, for accepted notices, the senders' members).
 //! 3. **Decide** each ([`decide::delivery::judge`](crate::decide::delivery::judge)): deliver
 //!    (with a new link or without), drop (no longer applies) or fail (a channel the
 //!    organization stopped allowing).
@@ -43,8 +43,9 @@ use crate::clock::Clock;
 use crate::decide::Decision;
 use crate::decide::delivery::{self as decide, Attempted, BatchRecord, Verdict};
 use crate::error::Error;
-use crate::ids::{InvitationId, OrgId};
+use crate::ids::{InvitationId, OrgId, UserRef};
 use crate::invitation::Invitation;
+use crate::member::Member;
 use crate::notifier::{Notification, Notifier, SignupUrl};
 use crate::org::Organization;
 use crate::outbox::{ClaimedMessage, RetryPolicy};
@@ -160,11 +161,14 @@ pub struct Dispatcher<S, N, C> {
     breaker: Mutex<Breaker>,
 }
 
-/// What a batch's decisions need, loaded in three reads.
+/// What a batch's decisions need, loaded in three reads, and one per sender of the batch's
+/// accepted notices.
 struct Loaded {
     invitations: HashMap<InvitationId, Invitation>,
     orgs: HashMap<OrgId, Organization>,
     clients: HashMap<OrgId, Organization>,
+    /// The active members tied to each notice's sender, by organization and user id.
+    senders: HashMap<(OrgId, UserRef), Vec<Member>>,
 }
 
 impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
@@ -314,7 +318,24 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 }
                 false => (None, None),
             };
-            let n = notification::notification(msg, inv, org, &loaded.clients, url, expires_at);
+            // A message not to the invitee (an accepted notice) goes to its sender, if there
+            // is one to tell; otherwise it no longer applies.
+            let recipient = match msg.kind.is_to_invitee() {
+                true => None,
+                false => {
+                    let senders = loaded.senders.get(&(inv.org, inv.sender.user.clone()));
+                    let senders = senders.map_or(&[][..], |m| &m[..]);
+                    match crate::decide::notices::recipient(inv, org, senders) {
+                        Ok(to) => Some(to),
+                        Err(reason) => {
+                            attempted[i] = Some(Attempted::Dropped(reason));
+                            continue;
+                        }
+                    }
+                }
+            };
+            let link = (url, expires_at);
+            let n = notification::notification(msg, inv, org, &loaded.clients, link, recipient);
             deliveries.push((i, n));
         }
         // The hashes are stored before any link can reach anyone. A message whose link the
@@ -377,10 +398,22 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 found.into_iter().map(|o| (o.id, o)).collect()
             }
         };
+        let mut senders = HashMap::new();
+        for claim in claims.iter().filter(|c| !c.message.kind.is_to_invitee()) {
+            let Some(inv) = invitations.get(&claim.message.invitation) else {
+                continue;
+            };
+            let key = (inv.org, inv.sender.user.clone());
+            if !senders.contains_key(&key) {
+                let found = self.store.members_by_user(key.0, &key.1).await?;
+                senders.insert(key, found);
+            }
+        }
         Ok(Loaded {
             invitations,
             orgs,
             clients,
+            senders,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Building what the notifier is given for one message: everything a template needs.
 
+use crate::contact::Channel;
 use crate::decide::access::grant_summaries;
 use crate::ids::OrgId;
 use crate::invitation::Invitation;
@@ -11,15 +12,19 @@ use std::collections::HashMap;
 
 /// The notification for `msg` about `inv` of `org`. `clients` are the loaded client
 /// organizations its grants name (a missing one is shown by id rather than failing the
-/// message).
+/// message). `recipient` is where a message not to the invitee goes (an accepted notice's
+/// sender, `decide::notices::recipient`); `None` is the invitee, by the invitation's channel.
 pub(crate) fn notification(
     msg: &OutboxMessage,
     inv: &Invitation,
     org: &Organization,
     clients: &HashMap<OrgId, Organization>,
-    signup_url: Option<SignupUrl>,
-    expires_at: Option<DateTime<Utc>>,
+    link: (Option<SignupUrl>, Option<DateTime<Utc>>),
+    recipient: Option<(Channel, String)>,
 ) -> Notification {
+    let (signup_url, expires_at) = link;
+    let invitee = inv.address();
+    let (channel, to) = recipient.unwrap_or_else(|| (inv.channel, invitee.clone()));
     let grants = grant_summaries(inv.access(), org, |id| {
         clients.get(&id).map(|c| c.name.clone())
     });
@@ -27,8 +32,9 @@ pub(crate) fn notification(
         message_id: msg.id,
         invitation: inv.id,
         kind: msg.kind,
-        channel: inv.channel,
-        to: inv.address(),
+        channel,
+        to,
+        invitee,
         language: org.settings.language,
         org_name: org.name.clone(),
         sender_name: inv.sender.name.clone(),

@@ -2,6 +2,7 @@
 //! store for single-process applications, development and tests, not a mock. It keeps nothing
 //! across restarts; use `invite-sqlx` for that.
 
+mod members;
 mod reads;
 
 use crate::audit::AuditEvent;
@@ -46,6 +47,8 @@ struct State {
     /// The active member per organization and contact key.
     member_by_key: HashMap<(OrgId, String), MemberId>,
     active_members: HashMap<OrgId, u32>,
+    /// The active members per organization: the member list's rows.
+    active_by_org: HashMap<OrgId, HashSet<MemberId>>,
     outbox: HashMap<MessageId, OutboxMessage>,
     /// Pending messages by due time.
     due: BTreeSet<(DateTime<Utc>, MessageId)>,
@@ -316,6 +319,9 @@ impl State {
                     self.member_by_key.remove(&(old.org, k));
                 }
                 *self.active_members.entry(old.org).or_default() -= 1;
+                if let Some(set) = self.active_by_org.get_mut(&old.org) {
+                    set.remove(&old.id);
+                }
             }
         }
         if m.is_active() {
@@ -323,6 +329,7 @@ impl State {
                 self.member_by_key.insert((m.org, k), m.id);
             }
             *self.active_members.entry(m.org).or_default() += 1;
+            self.active_by_org.entry(m.org).or_default().insert(m.id);
         }
         let version = m.version;
         self.members.insert(m.id, m);

@@ -5,8 +5,10 @@ use super::MemoryStore;
 use crate::audit::AuditEvent;
 use crate::dashboard::{CountSplits, Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
 use crate::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
-use crate::ids::{InvitationId, MessageId, OrgId};
+use crate::ids::{InvitationId, MessageId, OrgId, UserRef};
 use crate::invitation::Invitation;
+use crate::member::Member;
+use crate::member_list::{MemberPage, MemberQuery};
 use crate::org::Organization;
 use crate::outbox::{ClaimedMessage, Lease, OutboxMessage};
 use crate::reminders;
@@ -231,5 +233,18 @@ impl ViewStore for MemoryStore {
             .collect();
         let next = events.last().map(|e| e.position);
         Ok(FeedPage { events, next })
+    }
+
+    async fn members(
+        &self,
+        org: OrgId,
+        query: &MemberQuery,
+        now: DateTime<Utc>,
+    ) -> Result<MemberPage, StoreError> {
+        Ok(self.read().member_page(org, query, now))
+    }
+
+    async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError> {
+        Ok(self.read().members_by_user(org, user))
     }
 }

@@ -7,7 +7,8 @@
 //! reports a [`crate::Conflict`]. The commands are grouped in files:
 //! `organizations.rs` (organizations, settings, members), `invite.rs` (invite one, many,
 //! directory users), `actions.rs` (resend, cancel, edit access, mark completed, follow-up),
-//! `signup.rs` (signup, first login), `sweep.rs` (the daily reminder sweep), `reads.rs`
+//! `signup.rs` (signup, first login), `members.rs` (the member list, details, lookups, edit
+//! access), `sweep.rs` (the daily reminder sweep), `reads.rs`
 //! (invitation, dashboard, seats, lists, series, user statuses, audit trail),
 //! `selection.rs` (actions on a selection of ids or application users, and their dry runs),
 //! `directory.rs` (directory imports of any size, where each application user stands).
@@ -15,6 +16,8 @@
 mod actions;
 mod directory;
 mod invite;
+mod members;
+mod notices;
 mod organizations;
 mod reads;
 mod reports;
@@ -38,6 +41,7 @@ use std::future::Future;
 
 pub use directory::UserStanding;
 pub use selection::UserOutcome;
+pub use members::MemberDetails;
 pub use sweep::SweepReport;
 
 /// Tunables of the service.

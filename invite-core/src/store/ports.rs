@@ -9,6 +9,7 @@ use crate::feed::{FeedPage, FeedQuery};
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
+use crate::member_list::{MemberPage, MemberQuery};
 use crate::org::Organization;
 use crate::outbox::{ClaimedMessage, OutboxMessage};
 use crate::token::{LinkRecord, TokenHash};
@@ -164,6 +165,21 @@ pub trait ViewStore: Send + Sync {
     /// committed, so a reader that continues after the last position it saw never skips or
     /// repeats one, however many writers commit at once.
     async fn events(&self, query: &FeedQuery) -> Result<FeedPage, StoreError>;
+
+    /// One page of the member list of `org` at `now`: active members whose
+    /// [`MemberState::of`](crate::MemberState::of) is in the query's tab and who match its
+    /// search ([`MemberQuery::selects`]), after its cursor, in its order, each row with the
+    /// invitation the member came by.
+    async fn members(
+        &self,
+        org: OrgId,
+        query: &MemberQuery,
+        now: DateTime<Utc>,
+    ) -> Result<MemberPage, StoreError>;
+
+    /// The active members of `org` tied to the application's user id `user` (as stored,
+    /// trimmed), newest first.
+    async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError>;
 }
 
 /// Implements [`OutboxStore`] and [`ViewStore`] for a wrapper type by forwarding every call
@@ -208,6 +224,12 @@ macro_rules! forward_outbox_and_views {
             }
             async fn events(&self, query: &$crate::feed::FeedQuery) -> Result<$crate::feed::FeedPage, $crate::store::StoreError> {
                 let $this = self; $target.events(query).await
+            }
+            async fn members(&self, org: $crate::ids::OrgId, query: &$crate::member_list::MemberQuery, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<$crate::member_list::MemberPage, $crate::store::StoreError> {
+                let $this = self; $target.members(org, query, now).await
+            }
+            async fn members_by_user(&self, org: $crate::ids::OrgId, user: &$crate::ids::UserRef) -> Result<Vec<$crate::member::Member>, $crate::store::StoreError> {
+                let $this = self; $target.members_by_user(org, user).await
             }
         }
     };

@@ -48,6 +48,7 @@ mod filters;
 mod fixtures;
 mod invariants;
 mod links;
+mod members;
 pub mod properties;
 mod race_gate;
 mod reminders;
@@ -68,6 +69,7 @@ pub use filters::*;
 pub use fixtures::*;
 pub use invariants::*;
 pub use links::*;
+pub use members::*;
 pub use race_gate::*;
 pub use reminders::*;
 pub use reports::*;
@@ -163,6 +165,12 @@ macro_rules! store_conformance_tests {
                 daily_activity_at_the_edges_of_the_calendar_never_panics,
                 r9_2_a_search_containing_nul_matches_nothing,
                 r9_2_cursors_at_extreme_instants_page_as_the_rules_say,
+                // Members after signup and accepted notices (issue 11).
+                r4_5_r4_6_member_states_agree_with_the_core_on_every_combination_of_facts,
+                r9_2_member_lists_page_once_while_members_join_and_search_addresses_and_user_ids,
+                r2_11_members_are_found_by_user_id_and_address_with_their_details,
+                r2_4_an_edited_member_access_is_stored_and_audited,
+                r7_1_an_accepted_notice_is_committed_with_the_signup_and_delivered_to_the_sender,
                 // Extremes: nothing stored stops a worker or a read; no message holds up others.
                 r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
                 r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,

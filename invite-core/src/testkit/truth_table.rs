@@ -36,7 +36,7 @@ enum Expiry {
 /// invitation of `org` at `now`: closed or not, signed up, completed, failed, awaiting
 /// delivery, delivered, and four positions of the expiry (none, past, this very instant,
 /// future). 256 records, each to its own address.
-fn every_combination(org: &TestOrg, now: DateTime<Utc>) -> Vec<Invitation> {
+pub(super) fn every_combination(org: &TestOrg, now: DateTime<Utc>) -> Vec<Invitation> {
     let mut out = Vec::new();
     let flags = [false, true];
     let expiries = [Expiry::Never, Expiry::Passed, Expiry::Now, Expiry::Later];
@@ -115,6 +115,11 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
         AuditAction::MarkedCompleted,
         AuditAction::MemberAdded { member },
         AuditAction::MemberRemoved { member },
+        AuditAction::MemberAccessEdited {
+            member,
+            from: Access::user(Role::ReadOnly),
+            to: Access::user(Role::Admin),
+        },
     ];
     for action in &all {
         // Exhaustiveness check: every kind must be listed above.
@@ -139,7 +144,8 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
             | AuditAction::FirstLogin
             | AuditAction::MarkedCompleted
             | AuditAction::MemberAdded { .. }
-            | AuditAction::MemberRemoved { .. } => {}
+            | AuditAction::MemberRemoved { .. }
+            | AuditAction::MemberAccessEdited { .. } => {}
         }
     }
     all.into_iter()

@@ -144,10 +144,19 @@ pub(crate) fn settings() -> BoxedStrategy<OrgSettings> {
     (
         (any::<u32>(), duration(), duration(), any::<bool>()),
         (time_of_day(), zone(), any::<bool>(), any::<bool>()),
-        (any::<bool>(), any::<bool>(), prop::option::of(instant())),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::option::of(instant()),
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |((seat_limit, validity, cooldown, on), (at, tz, email, sms), (ru, reserve, since))| {
+            |(
+                (seat_limit, validity, cooldown, on),
+                (at, tz, email, sms),
+                (ru, reserve, since, notices),
+            )| {
                 OrgSettings {
                     seat_limit,
                     validity,
@@ -162,6 +171,7 @@ pub(crate) fn settings() -> BoxedStrategy<OrgSettings> {
                     resend_cooldown: cooldown,
                     language: if ru { Language::Ru } else { Language::En },
                     reminders_on_since: since,
+                    accepted_notices: notices,
                 }
             },
         )

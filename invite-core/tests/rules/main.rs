@@ -4,6 +4,8 @@
 //! the dispatcher. What every store must do besides is the conformance suite's
 //! (`conformance_memory.rs` here, `invite-sqlx/tests/conformance.rs` for PostgreSQL).
 
+mod accepted_notices;
+mod members;
 mod issue_11;
 mod r10_permissions;
 mod r1_organizations;

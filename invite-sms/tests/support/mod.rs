@@ -182,6 +182,7 @@ pub fn notification(kind: MessageKind, language: Language, to: &str) -> Notifica
         kind,
         channel: Channel::Sms,
         to: to.to_owned(),
+        invitee: to.to_owned(),
         language,
         org_name: "Acme & Sons".into(),
         sender_name: "Ann Admin".into(),
