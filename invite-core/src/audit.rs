@@ -1,7 +1,7 @@
 //! The audit trail (R10.2): every change, with actor, time and before/after status.
 
 use crate::actor::Actor;
-use crate::ids::{AuditId, InvitationId, MemberId, OrgId};
+use crate::ids::{AuditId, InvitationId, MemberId, OrgId, WaitlistId};
 use crate::invitation::Status;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,22 @@ pub enum AuditAction {
         /// The member.
         member: MemberId,
     },
+    /// An invitee joined the seat waitlist (issue 11).
+    WaitlistJoined {
+        /// The entry.
+        entry: WaitlistId,
+    },
+    /// A waitlist entry got its seat: a resend or a fresh invitation.
+    WaitlistMoved {
+        /// The entry.
+        entry: WaitlistId,
+    },
+    /// A waitlist entry was removed without a seat: by an admin, or because what it waited
+    /// for could no longer be done.
+    WaitlistRemoved {
+        /// The entry.
+        entry: WaitlistId,
+    },
 }
 
 impl AuditAction {
@@ -106,6 +122,9 @@ impl AuditAction {
             AuditAction::MarkedCompleted => "invitation.completed",
             AuditAction::MemberAdded { .. } => "member.added",
             AuditAction::MemberRemoved { .. } => "member.removed",
+            AuditAction::WaitlistJoined { .. } => "waitlist.joined",
+            AuditAction::WaitlistMoved { .. } => "waitlist.moved",
+            AuditAction::WaitlistRemoved { .. } => "waitlist.removed",
         }
     }
 }

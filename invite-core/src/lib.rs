@@ -28,6 +28,7 @@ pub mod router;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod waitlist;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -64,10 +65,11 @@ pub use dispatcher::{
     BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth,
 };
 pub use error::Error;
-pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef};
+pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef, WaitlistId};
 pub use invitation::{
-    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationRecord, NewInvitation,
-    Sender, Status, Tab, Transition,
+    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationOptions,
+    InvitationRecord, InviteOptions, NewInvitation, ReturnPath, Sender, Sending, Status, Tab,
+    Transition,
 };
 pub use member::{Member, Seats};
 pub use memory::MemoryStore;
@@ -89,3 +91,4 @@ pub use store::{
     Store, StoreError, StoredVersions, ViewStore, Write,
 };
 pub use token::{LinkToken, TokenHash};
+pub use waitlist::{WaitingFor, WaitingInvite, WaitlistEntry, WaitlistMove, WaitlistWrite};

@@ -30,9 +30,11 @@ pub mod authorize;
 pub mod delivery;
 pub mod invite;
 pub mod members;
+pub mod options;
 pub mod organizations;
 pub mod reminders;
 pub mod signup;
+pub mod waitlist;
 
 #[cfg(test)]
 mod given;

@@ -29,7 +29,7 @@ pub(crate) fn notification(
         kind: msg.kind,
         channel: inv.channel,
         to: inv.address(),
-        language: org.settings.language,
+        language: inv.language_or(org.settings.language),
         org_name: org.name.clone(),
         sender_name: inv.sender.name.clone(),
         invitation_type: inv.access().invitation_type.clone(),

@@ -3,6 +3,7 @@
 //! across restarts; use `invite-sqlx` for that.
 
 mod reads;
+mod waitlist;
 
 use crate::audit::AuditEvent;
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
@@ -56,6 +57,8 @@ struct State {
     events: Vec<AuditEvent>,
     /// Each organization's events, as indexes into `events`, in order.
     audit: HashMap<OrgId, Vec<usize>>,
+    /// The seat waitlists (issue 11).
+    waitlists: waitlist::Waitlists,
 }
 
 fn conflict(c: Conflict) -> StoreError {
@@ -277,7 +280,7 @@ impl State {
                 }));
             }
         }
-        Ok(())
+        self.waitlists.validate(c)
     }
 
     /// Stores `inv`, answering the version it is stored at.
@@ -415,6 +418,7 @@ impl State {
         for e in c.audit {
             self.record_event(e);
         }
+        self.waitlists.apply(c.waitlist);
         outcome
     }
 }

@@ -6,11 +6,11 @@ use crate::actor::Actor;
 use crate::bounds;
 use crate::clock::Clock;
 use crate::contact::{Channel, Contact, Email, Phone, parse_address};
-use crate::decide::invite::{Candidate, InviteFacts, InviteOutcome};
-use crate::decide::{self, Decision};
+use crate::decide::invite::{Candidate, InviteOutcome};
+use crate::decide;
 use crate::error::Error;
 use crate::ids::{OrgId, UserRef};
-use crate::invitation::Invitation;
+use crate::invitation::{Invitation, InviteOptions};
 use crate::refusal::Refusal;
 use crate::store::Store;
 
@@ -66,23 +66,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         addresses: &[&str],
         access: Access,
     ) -> Result<Vec<InviteOutcome>, Error> {
-        let candidates = addresses
-            .iter()
-            .map(|a| {
-                let contact = parse_address(a).map_err(Refusal::from);
-                // Phone numbers go by SMS, e-mail addresses by e-mail.
-                let channel = match &contact {
-                    Ok(c) if c.email_address().is_none() => Channel::Sms,
-                    _ => Channel::Email,
-                };
-                Candidate {
-                    input: (*a).to_owned(),
-                    contact,
-                    channel,
-                    user_ref: None,
-                }
-            })
-            .collect();
+        let candidates = addresses.iter().map(|a| address_candidate(a)).collect();
         self.invite_candidates(actor, org, &access, candidates)
             .await
     }
@@ -119,41 +103,33 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         access: &Access,
         candidates: Vec<Candidate>,
     ) -> Result<Vec<InviteOutcome>, Error> {
-        if candidates.len() > self.config.max_bulk {
-            return Err(Refusal::OutOfRange {
-                field: "addresses".into(),
-                allowed: format!("at most {} per call", self.config.max_bulk),
-            }
-            .into());
-        }
-        decide::authorize::admin_of(actor, org_id)?;
-        let (address_keys, contact_keys) = decide::invite::keys_to_load(&candidates);
-        self.run(|_| async {
-            let org = self.load_org(org_id).await?;
-            let clients = self.load_clients(access).await?;
-            let open = self.store.open_invitations(org_id, &address_keys).await?;
-            let members = self.store.active_members(org_id, &contact_keys).await?;
-            let now = self.clock.now();
-            let seats = self.store.seats(org_id, now).await?;
-            let facts = InviteFacts {
-                org: &org,
-                clients: &clients,
-                open: &open,
-                members: &members,
-                seats,
-            };
-            let decision: Decision<_> =
-                decide::invite::invite(actor, facts, access, &candidates, now);
-            Ok(decision)
-        })
-        .await
+        let options = InviteOptions::default();
+        let answer = self
+            .invite_candidates_with(actor, org_id, access, &options, candidates)
+            .await?;
+        Ok(answer.outcomes)
+    }
+}
+
+/// An address as a candidate: phone numbers go by SMS, e-mail addresses by e-mail.
+pub(super) fn address_candidate(a: &str) -> Candidate {
+    let contact = parse_address(a).map_err(Refusal::from);
+    let channel = match &contact {
+        Ok(c) if c.email_address().is_none() => Channel::Sms,
+        _ => Channel::Email,
+    };
+    Candidate {
+        input: a.to_owned(),
+        contact,
+        channel,
+        user_ref: None,
     }
 }
 
 /// A directory user as a candidate for `channel`: the user id within [`crate::bounds`] (and
 /// stored trimmed); the chosen channel's address must be valid; the other one is kept when
 /// valid and dropped when not, since nothing is sent to it.
-fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
+pub(super) fn directory_candidate(u: &DirectoryUser, channel: Channel) -> Candidate {
     fn present(s: &Option<String>) -> Option<&str> {
         s.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }

@@ -12,11 +12,13 @@
 
 mod actions;
 mod invite;
+mod options;
 mod organizations;
 mod reads;
 mod reports;
 mod signup;
 mod sweep;
+mod waitlist;
 
 use crate::clock::Clock;
 use crate::decide::Decision;
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub use sweep::SweepReport;
+pub use waitlist::WaitlistReport;
 
 /// Tunables of the service.
 #[derive(Clone, Debug, PartialEq, Eq)]

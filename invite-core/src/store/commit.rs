@@ -8,6 +8,7 @@ use crate::org::Organization;
 use crate::outbox::{OutboxMessage, OutboxUpdate};
 use crate::store::Conflict;
 use crate::token::LinkRecord;
+use crate::waitlist::WaitlistWrite;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A write of one record: insert a new one, or update one read at `version` (the store then
@@ -140,6 +141,8 @@ pub struct Commit {
     pub reminders: Vec<ReminderMark>,
     /// The audit trail of this change (R10.2).
     pub audit: Vec<AuditEvent>,
+    /// Entries added to or removed from the organization's seat waitlist (issue 11).
+    pub waitlist: Vec<WaitlistWrite>,
 }
 
 impl Commit {
@@ -157,6 +160,7 @@ impl Commit {
             outbox_updates: Vec::new(),
             reminders: Vec::new(),
             audit: Vec::new(),
+            waitlist: Vec::new(),
         }
     }
 }

@@ -89,6 +89,7 @@ fn every_combination(org: &TestOrg, now: DateTime<Utc>) -> Vec<Invitation> {
 /// added here.
 fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) -> Vec<AuditEvent> {
     let member = MemberId::new();
+    let entry = crate::ids::WaitlistId::new();
     let all = [
         AuditAction::OrganizationCreated,
         AuditAction::SeatLimitChanged { from: 1, to: 2 },
@@ -115,6 +116,9 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
         AuditAction::MarkedCompleted,
         AuditAction::MemberAdded { member },
         AuditAction::MemberRemoved { member },
+        AuditAction::WaitlistJoined { entry },
+        AuditAction::WaitlistMoved { entry },
+        AuditAction::WaitlistRemoved { entry },
     ];
     for action in &all {
         // Exhaustiveness check: every kind must be listed above.
@@ -139,7 +143,10 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
             | AuditAction::FirstLogin
             | AuditAction::MarkedCompleted
             | AuditAction::MemberAdded { .. }
-            | AuditAction::MemberRemoved { .. } => {}
+            | AuditAction::MemberRemoved { .. }
+            | AuditAction::WaitlistJoined { .. }
+            | AuditAction::WaitlistMoved { .. }
+            | AuditAction::WaitlistRemoved { .. } => {}
         }
     }
     all.into_iter()
