@@ -17,7 +17,7 @@ use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
 use invite_core::waitlist::WaitlistEntry;
 use invite_core::{Invitation, InvitationId, MessageId, OrgId, Organization, Seats, WaitlistId};
-use sqlx::Row;
+use sqlx::Row as _;
 use std::collections::HashMap;
 
 #[async_trait]

@@ -53,6 +53,7 @@ mod reports;
 mod seats;
 mod truth_table;
 mod views;
+mod waitlist;
 
 pub use attempts::*;
 pub use commits::*;
@@ -69,6 +70,7 @@ pub use reports::*;
 pub use seats::*;
 pub use truth_table::*;
 pub use views::*;
+pub use waitlist::*;
 
 /// Expands to one test function per conformance case, each building its store with the given
 /// expression and running [`testkit`](crate::testkit)'s case of the same name.
@@ -160,6 +162,12 @@ macro_rules! store_conformance_tests {
                 // Extremes: nothing stored stops a worker or a read; no message holds up others.
                 r7_1_r8_1_r9_1_extreme_stored_values_never_stop_a_worker_or_a_read,
                 r7_2_a_message_the_store_will_not_take_never_holds_up_the_others,
+                // Issue 11: per-invitation options and the seat waitlist.
+                options_are_stored_with_the_invitation_and_carried_to_the_signup,
+                waitlist_entries_are_one_per_address_in_order_and_removed_once,
+                r3_3_invites_without_a_seat_wait_and_move_in_order_as_seats_free,
+                r3_2_a_signup_refused_for_seats_waits_and_is_resent_when_a_seat_frees,
+                r3_4_racing_moves_of_one_waitlist_move_each_entry_once,
             ]
         }
     };
