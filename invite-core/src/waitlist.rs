@@ -48,6 +48,7 @@ pub struct WaitlistEntry {
 /// What an entry waits to have done.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum WaitingFor {
     /// A signup was refused for seats and its invitation is Failed: moving resends it.
     Signup {
@@ -90,6 +91,7 @@ pub enum WaitlistWrite {
 /// What moving the waitlist did with one entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum WaitlistMove {
     /// Its invitation was resent (a refused signup's).
     Resent {

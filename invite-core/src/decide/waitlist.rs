@@ -8,7 +8,10 @@
 //! reserve more than are free at commit time. Under `ClaimOnSignup` live invitations hold no
 //! seat, so the waitlist moves only the seats that no live invitation could claim
 //! (available − live invitations): it never invites more people than there are seats, and a
-//! signup still claims its seat at commit time (R3.4). Entries are taken first come first
+//! signup still claims its seat at commit time (R3.4). The store checks the same at commit
+//! time: the move's [`SeatCheck::free_of_live`] has it count every live invitation as
+//! holding a seat under either policy, so a mover that decided on stale counts is refused
+//! and decides again. Entries are taken first come first
 //! served; an entry whose request cannot be done any more is dropped without taking a seat.
 //!
 //! **Race safety.** A move removes its entries in the same commit as the resends and
@@ -170,7 +173,7 @@ pub fn advance(facts: AdvanceFacts<'_>, now: DateTime<Utc>) -> Decision<Vec<Wait
         return Decision::nothing(moves);
     }
     if moved > 0 {
-        commit.seat_check = Some(SeatCheck::seats(moved));
+        commit.seat_check = Some(SeatCheck::free_of_live(moved));
     }
     Decision::commit(commit, moves)
 }
@@ -340,7 +343,7 @@ mod tests {
         assert_eq!(moves.len(), 2);
         assert!(moves.iter().all(WaitlistMove::takes_seat));
         let commit = d.commit.unwrap();
-        assert_eq!(commit.seat_check, Some(SeatCheck::seats(2)));
+        assert_eq!(commit.seat_check, Some(SeatCheck::free_of_live(2)));
         let invited: Vec<_> = commit
             .invitations
             .iter()
@@ -369,7 +372,7 @@ mod tests {
         assert!(matches!(&moves[0], WaitlistMove::Dropped { reason, .. } if reason == "already_invited"));
         assert!(matches!(moves[1], WaitlistMove::Invited { .. }));
         let commit = d.commit.unwrap();
-        assert_eq!(commit.seat_check, Some(SeatCheck::seats(1)));
+        assert_eq!(commit.seat_check, Some(SeatCheck::free_of_live(1)));
         assert_eq!(commit.invitations[0].record().status_at(now()), Status::Queued);
     }
 
