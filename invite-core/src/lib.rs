@@ -85,6 +85,7 @@ pub use refusal::Refusal;
 pub use router::ChannelRouter;
 pub use service::{
     DirectoryUser, InvitationService, InvitationView, ServiceConfig, SweepReport, UserStatus,
+    WaitlistReport,
 };
 pub use store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,

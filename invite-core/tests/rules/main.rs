@@ -4,6 +4,7 @@
 //! the dispatcher. What every store must do besides is the conformance suite's
 //! (`conformance_memory.rs` here, `invite-sqlx/tests/conformance.rs` for PostgreSQL).
 
+mod options_and_waitlist;
 mod r10_permissions;
 mod r1_organizations;
 mod r2_invitations;
