@@ -2,7 +2,7 @@
 
 use crate::access::Access;
 use crate::actor::Actor;
-use crate::ids::{AuditId, InvitationId, MemberId, OrgId};
+use crate::ids::{AuditId, InvitationId, MemberId, OrgId, WaitlistId};
 use crate::invitation::Status;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,22 @@ pub enum AuditAction {
         /// The access after.
         to: Access,
     },
+    /// An invitee joined the seat waitlist (issue 11).
+    WaitlistJoined {
+        /// The entry.
+        entry: WaitlistId,
+    },
+    /// A waitlist entry got its seat: a resend or a fresh invitation.
+    WaitlistMoved {
+        /// The entry.
+        entry: WaitlistId,
+    },
+    /// A waitlist entry was removed without a seat: by an admin, or because what it waited
+    /// for could no longer be done.
+    WaitlistRemoved {
+        /// The entry.
+        entry: WaitlistId,
+    },
 }
 
 impl AuditAction {
@@ -117,6 +133,9 @@ impl AuditAction {
             AuditAction::MemberAdded { .. } => "member.added",
             AuditAction::MemberRemoved { .. } => "member.removed",
             AuditAction::MemberAccessEdited { .. } => "member.access_edited",
+            AuditAction::WaitlistJoined { .. } => "waitlist.joined",
+            AuditAction::WaitlistMoved { .. } => "waitlist.moved",
+            AuditAction::WaitlistRemoved { .. } => "waitlist.removed",
         }
     }
 }

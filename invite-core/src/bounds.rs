@@ -29,6 +29,11 @@
 //! | invitation ids in one selection action (issue 11) | `ids` | 1 to 500 |
 //! | user ids in one action by application users (issue 11) | `users` | 1 to 500 |
 //! | list filters (issue 11): permission level, sender | `filter.permission_level`, `filter.sender` | 1 to 64 and 1 to 256 characters, no control characters |
+//! | the bounds of a per-invitation validity (issue 11) | `min_validity`, `max_validity` | 1 minute to 365 days, min <= `validity` <= max |
+//! | one invitation's validity (issue 11) | `validity` | the organization's `min_validity` to `max_validity` |
+//! | application metadata of one invitation (issue 11) | `metadata` | a JSON object of at most 8,192 bytes, no NUL character |
+//! | return path after signup (issue 11) | `return_path` | a relative path ([`ReturnPath`](crate::ReturnPath)), at most 2,048 characters |
+//! | waitlist entries listed at once (issue 11) | `limit` | 1 to 500 |
 //!
 //! Names, ids and texts are counted in characters (Unicode scalar values); control
 //! characters are those of [`char::is_control`] (C0, DEL and C1, tab and line breaks
@@ -95,6 +100,7 @@ pub fn check_settings(s: &OrgSettings) -> Result<(), Refusal> {
     if s.validity < MIN_VALIDITY || s.validity > MAX_VALIDITY {
         return Err(out_of_range("validity", "1 minute to 365 days"));
     }
+    check_validity_bounds(s)?;
     if s.resend_cooldown < TimeDelta::zero() || s.resend_cooldown > MAX_RESEND_COOLDOWN {
         return Err(out_of_range("resend_cooldown", "0 to 1 day"));
     }
@@ -314,6 +320,64 @@ pub fn check_series_range(from: NaiveDate, to: NaiveDate) -> Result<(), Refusal>
             "range",
             "1 to 367 days, from <= to, within years 1900 to 9999",
         ));
+    }
+    Ok(())
+}
+
+/// Largest application metadata of one invitation, as JSON text.
+pub const MAX_METADATA_BYTES: usize = 8_192;
+/// Longest return path, in characters.
+pub const MAX_RETURN_PATH_CHARS: usize = 2_048;
+
+/// The bounds a per-invitation validity must keep: within [`MIN_VALIDITY`] and
+/// [`MAX_VALIDITY`], the minimum at most the organization's default `validity`, the maximum at
+/// least it, so an invite without options is always allowed.
+fn check_validity_bounds(s: &OrgSettings) -> Result<(), Refusal> {
+    if s.min_validity < MIN_VALIDITY || s.min_validity > s.validity {
+        return Err(out_of_range(
+            "min_validity",
+            "1 minute to the organization's validity",
+        ));
+    }
+    if s.max_validity > MAX_VALIDITY || s.max_validity < s.validity {
+        return Err(out_of_range(
+            "max_validity",
+            "the organization's validity to 365 days",
+        ));
+    }
+    Ok(())
+}
+
+/// One invitation's own validity: within the organization's `min_validity..=max_validity`.
+pub fn check_invitation_validity(s: &OrgSettings, validity: TimeDelta) -> Result<(), Refusal> {
+    if validity < s.min_validity || validity > s.max_validity {
+        return Err(Refusal::OutOfRange {
+            field: "validity".into(),
+            allowed: format!(
+                "{} to {} seconds (the organization's bounds)",
+                s.min_validity.num_seconds(),
+                s.max_validity.num_seconds()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Application metadata: a JSON object of at most [`MAX_METADATA_BYTES`] as JSON text, with
+/// no NUL character (PostgreSQL's `jsonb` refuses one, so no store could keep it).
+pub fn check_metadata(metadata: &serde_json::Value) -> Result<(), Refusal> {
+    let refuse = || {
+        out_of_range(
+            "metadata",
+            "a JSON object of at most 8,192 bytes without NUL characters",
+        )
+    };
+    if !metadata.is_object() {
+        return Err(refuse());
+    }
+    let text = serde_json::to_string(metadata).map_err(|_| refuse())?;
+    if text.len() > MAX_METADATA_BYTES || text.contains("\\u0000") {
+        return Err(refuse());
     }
     Ok(())
 }

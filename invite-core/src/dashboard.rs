@@ -168,6 +168,9 @@ pub struct Dashboard {
     pub seats: Seats,
     /// The reminder switch.
     pub reminders_enabled: bool,
+    /// Invitees on the seat waitlist (issue 11).
+    #[serde(default)]
+    pub waitlist: u64,
 }
 
 /// The column a list is sorted by (R9.2).

@@ -55,6 +55,10 @@ uuid_id!(
     /// One audit event.
     AuditId
 );
+uuid_id!(
+    /// One entry of an organization's seat waitlist.
+    WaitlistId
+);
 
 /// The embedding application's own user id (R2.11). Opaque to the library.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

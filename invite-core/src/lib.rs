@@ -30,6 +30,7 @@ pub mod router;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod waitlist;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -69,10 +70,11 @@ pub use dispatcher::{
     BreakerConfig, DispatchReport, Dispatcher, DispatcherConfig, DispatcherHealth,
 };
 pub use error::Error;
-pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef};
+pub use ids::{AuditId, InvitationId, MemberId, MessageId, OrgId, UserRef, WaitlistId};
 pub use invitation::{
-    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationRecord, NewInvitation,
-    Sender, Status, Tab, Transition,
+    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationOptions,
+    InvitationRecord, InviteOptions, NewInvitation, ReturnPath, Sender, Sending, Status, Tab,
+    Transition,
 };
 pub use member::{Member, Seats};
 pub use member_list::{MemberCursor, MemberPage, MemberQuery, MemberRow, MemberState, MemberTab};
@@ -89,10 +91,11 @@ pub use refusal::Refusal;
 pub use router::ChannelRouter;
 pub use service::{
     DirectoryUser, InvitationService, InvitationView, MemberDetails, ServiceConfig, SweepReport,
-    UserOutcome, UserStanding, UserStatus,
+    UserOutcome, UserStanding, UserStatus, WaitlistReport,
 };
 pub use store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, OutboxStore, RecordStore, SeatCheck,
     Store, StoreError, StoredVersions, ViewStore, Write,
 };
 pub use token::{LinkToken, TokenHash};
+pub use waitlist::{WaitingFor, WaitingInvite, WaitlistEntry, WaitlistMove, WaitlistWrite};

@@ -88,6 +88,14 @@ pub struct OrgSettings {
     /// seconds.
     #[serde(with = "seconds")]
     pub validity: TimeDelta,
+    /// The shortest validity one invitation may ask for (default 1 minute; issue 11). In
+    /// JSON, whole seconds.
+    #[serde(with = "seconds", default = "default_min_validity")]
+    pub min_validity: TimeDelta,
+    /// The longest validity one invitation may ask for (default 365 days). In JSON, whole
+    /// seconds.
+    #[serde(with = "seconds", default = "default_max_validity")]
+    pub max_validity: TimeDelta,
     /// Daily reminders on or off (default off).
     pub reminders_enabled: bool,
     /// Local time of the daily reminder (default 10:00).
@@ -130,6 +138,8 @@ impl Default for OrgSettings {
         Self {
             seat_limit: 0,
             validity: TimeDelta::hours(72),
+            min_validity: default_min_validity(),
+            max_validity: default_max_validity(),
             reminders_enabled: false,
             reminder_time: NaiveTime::from_hms_opt(10, 0, 0).expect("10:00 is a valid time"),
             time_zone: Tz::UTC,
@@ -141,6 +151,14 @@ impl Default for OrgSettings {
             accepted_notices: false,
         }
     }
+}
+
+fn default_min_validity() -> TimeDelta {
+    crate::bounds::MIN_VALIDITY
+}
+
+fn default_max_validity() -> TimeDelta {
+    crate::bounds::MAX_VALIDITY
 }
 
 /// An organization (R1).
@@ -229,6 +247,8 @@ impl Organization {
             channels: update.channels.unwrap_or(current.channels),
             language: update.language.unwrap_or(current.language),
             resend_cooldown: update.resend_cooldown.unwrap_or(current.resend_cooldown),
+            min_validity: update.min_validity.unwrap_or(current.min_validity),
+            max_validity: update.max_validity.unwrap_or(current.max_validity),
             ..current.clone()
         })
     }
@@ -266,6 +286,12 @@ pub struct SettingsUpdate {
     /// Resend cool-down (in JSON, whole seconds).
     #[serde(default, with = "optional_seconds")]
     pub resend_cooldown: Option<TimeDelta>,
+    /// The shortest validity one invitation may ask for (in JSON, whole seconds).
+    #[serde(default, with = "optional_seconds")]
+    pub min_validity: Option<TimeDelta>,
+    /// The longest validity one invitation may ask for (in JSON, whole seconds).
+    #[serde(default, with = "optional_seconds")]
+    pub max_validity: Option<TimeDelta>,
 }
 
 /// A duration in JSON as whole seconds; reads the `[seconds, nanoseconds]` pair that earlier

@@ -4,7 +4,7 @@
 
 use crate::access::AccessError;
 use crate::contact::{Channel, ContactError};
-use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
+use crate::ids::{InvitationId, MemberId, OrgId, UserRef, WaitlistId};
 use crate::invitation::{Action, Status, Transition};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,9 @@ pub enum Refusal {
     /// No such member.
     #[error("member {0} not found")]
     MemberNotFound(MemberId),
+    /// No such entry on a waitlist the actor may read (issue 11).
+    #[error("waitlist entry {0} not found")]
+    WaitlistEntryNotFound(WaitlistId),
     /// The actor may not do this (R10.1).
     #[error("not allowed: {0}")]
     Forbidden(String),
@@ -171,6 +174,7 @@ impl Refusal {
             Refusal::OrganizationNotFound(_) => "organization_not_found",
             Refusal::InvitationNotFound(_) => "invitation_not_found",
             Refusal::MemberNotFound(_) => "member_not_found",
+            Refusal::WaitlistEntryNotFound(_) => "waitlist_entry_not_found",
             Refusal::Forbidden(_) => "forbidden",
             Refusal::ActionNotAllowed { .. } => "action_not_allowed",
             Refusal::TransitionNotAllowed { .. } => "transition_not_allowed",
@@ -209,6 +213,7 @@ impl Refusal {
             | Refusal::InvitationNotFound(_)
             | Refusal::MemberNotFound(_)
             | Refusal::UnknownLink
+            | Refusal::WaitlistEntryNotFound(_)
             | Refusal::UserNotInvited { .. } => 404,
             Refusal::Forbidden(_) | Refusal::OperatorSetting { .. } => 403,
             Refusal::InvalidContact(_)

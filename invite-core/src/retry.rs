@@ -118,3 +118,18 @@ impl<T: TakeVersions> TakeVersions for Vec<T> {
         self.into_iter().map(|t| t.take_versions(v)).collect()
     }
 }
+
+impl TakeVersions for crate::decide::options::InviteAnswer {
+    fn take_versions(self, v: &StoredVersions) -> Self {
+        Self {
+            outcomes: self.outcomes.take_versions(v),
+            ..self
+        }
+    }
+}
+
+impl TakeVersions for crate::waitlist::WaitlistMove {
+    fn take_versions(self, _: &StoredVersions) -> Self {
+        self
+    }
+}

@@ -42,6 +42,7 @@ fn invitation() -> Invitation {
         completed: None,
         last_follow_up_at: None,
         closed: None,
+        options: InvitationOptions::default(),
         version: 7,
     })
 }
@@ -57,6 +58,7 @@ fn every_refusal() -> Vec<Refusal> {
         Refusal::OrganizationNotFound(org_id()),
         Refusal::InvitationNotFound(InvitationId(Uuid::from_u128(2))),
         Refusal::MemberNotFound(MemberId(Uuid::from_u128(3))),
+        Refusal::WaitlistEntryNotFound(WaitlistId(Uuid::from_u128(5))),
         Refusal::Forbidden("only an admin of the organization may change its invitations".into()),
         Refusal::ActionNotAllowed {
             action: Action::Resend,
@@ -117,6 +119,7 @@ fn every_refusal() -> Vec<Refusal> {
             Refusal::OrganizationNotFound(_)
             | Refusal::InvitationNotFound(_)
             | Refusal::MemberNotFound(_)
+            | Refusal::WaitlistEntryNotFound(_)
             | Refusal::Forbidden(_)
             | Refusal::ActionNotAllowed { .. }
             | Refusal::TransitionNotAllowed { .. }
@@ -267,6 +270,7 @@ fn answers_of_the_main_commands_have_pinned_shapes() {
         splits: CountSplits::tally([&inv], now()),
         seats: Seats::new(10, 3),
         reminders_enabled: true,
+        waitlist: 2,
     };
     insta::assert_json_snapshot!("dashboard", dashboard);
 
@@ -334,8 +338,77 @@ fn answers_of_the_main_commands_have_pinned_shapes() {
         }],
         expires_at: inv.expires_at(),
         language: Language::Ru,
+        return_path: Some(ReturnPath::parse("/projects/7?tab=team").unwrap()),
         time_zone: chrono_tz::Europe::Moscow,
     };
     insta::assert_json_snapshot!("link_preview", preview);
     let _ = TimeDelta::zero();
+}
+
+/// Issue 11: an invitation's options appear in its JSON only when set (so records without
+/// options keep their shape), and a waitlist entry has a pinned shape too.
+#[test]
+fn invitation_options_and_waitlist_entries_have_pinned_shapes() {
+    let mut record = invitation().to_record();
+    record.options = InvitationOptions {
+        validity: Some(TimeDelta::days(7)),
+        metadata: Some(serde_json::json!({"plan": "pro", "seats": 3})),
+        return_path: Some(ReturnPath::parse("/welcome").unwrap()),
+        language: Some(Language::Ru),
+        by_hand: true,
+        waitlist: true,
+    };
+    let with_options = Invitation::from_record(record);
+    insta::assert_json_snapshot!("invitation_with_options", with_options);
+    let back: Invitation =
+        serde_json::from_value(serde_json::to_value(&with_options).unwrap()).unwrap();
+    assert_eq!(back.options(), with_options.options());
+    let plain = serde_json::to_value(invitation()).unwrap();
+    assert!(plain.get("options").is_none());
+
+    let entries = vec![
+        WaitlistEntry {
+            id: WaitlistId(Uuid::from_u128(5)),
+            org: org_id(),
+            address_key: "bob@example.com".into(),
+            joined_at: now(),
+            request: WaitingFor::Signup {
+                invitation: InvitationId(Uuid::from_u128(2)),
+            },
+            position: 1,
+        },
+        WaitlistEntry {
+            id: WaitlistId(Uuid::from_u128(6)),
+            org: org_id(),
+            address_key: "+79051111111".into(),
+            joined_at: now(),
+            request: WaitingFor::Invite(Box::new(WaitingInvite {
+                contact: Contact::parse_phone("+79051111111").unwrap(),
+                channel: Channel::Sms,
+                access: Access::user(Role::Admin),
+                user_ref: None,
+                sender: Sender {
+                    user: UserRef::new("u-ann"),
+                    name: "Ann Lee".into(),
+                },
+                options: InvitationOptions {
+                    waitlist: true,
+                    ..InvitationOptions::default()
+                },
+            })),
+            position: 2,
+        },
+    ];
+    insta::assert_json_snapshot!("waitlist_entries", entries);
+    let moves = vec![
+        WaitlistMove::Resent {
+            entry: WaitlistId(Uuid::from_u128(5)),
+            invitation: InvitationId(Uuid::from_u128(2)),
+        },
+        WaitlistMove::Dropped {
+            entry: WaitlistId(Uuid::from_u128(6)),
+            reason: "already_member".into(),
+        },
+    ];
+    insta::assert_json_snapshot!("waitlist_moves", moves);
 }

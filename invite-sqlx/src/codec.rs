@@ -260,6 +260,7 @@ pub(crate) fn invitation(row: &PgRow) -> Result<Invitation, StoreError> {
         completed,
         last_follow_up_at: get(row, "last_follow_up_at")?,
         closed,
+        options: from_json(get(row, "options")?)?,
         version: get_u64(row, "version")?,
     }))
 }

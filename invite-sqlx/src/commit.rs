@@ -94,6 +94,7 @@ pub(crate) async fn apply(
     write_invitations(tx, sql, c).await?;
     write_members(tx, sql, c).await?;
     write_links(tx, sql, c).await?;
+    crate::waitlist::write(tx, sql, c).await?;
 
     if let Some(check) = c.seat_check {
         let Some(seats) = seats else {
@@ -239,6 +240,7 @@ struct InvitationArrays {
     closed_at: Vec<Option<DateTime<Utc>>>,
     close_reason: Vec<Option<String>>,
     version: Vec<i64>,
+    options: Vec<String>,
 }
 
 impl InvitationArrays {
@@ -286,6 +288,7 @@ impl InvitationArrays {
                 .transpose()?,
         );
         self.version.push(int(i.version)?);
+        self.options.push(to_json_text(&i.options)?);
         Ok(())
     }
 
@@ -318,6 +321,7 @@ impl InvitationArrays {
             .bind(self.closed_at)
             .bind(self.close_reason)
             .bind(self.version)
+            .bind(self.options)
     }
 }
 

@@ -16,6 +16,7 @@ mod schema;
 mod seats;
 mod sql;
 mod views;
+mod waitlist;
 
 pub use hook::{CommitHook, HookFailed, HookFuture, HookedStore, SignupHook};
 pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};

@@ -10,15 +10,16 @@
 
 use crate::codec::{self, backend};
 use crate::sql::Statements;
-use invite_core::Seats;
 use invite_core::store::{Commit, StoreError};
+use invite_core::{SeatPolicy, Seats};
 use sqlx::PgConnection;
 
 /// The seat counts of an organization under its lock, before the commit applies.
 pub(crate) struct LockedSeats {
     pub(crate) limit: u32,
     pub(crate) members: u32,
-    /// Live reservations under `ReserveOnInvite`, 0 under `ClaimOnSignup`.
+    /// Live reservations under `ReserveOnInvite`, 0 under `ClaimOnSignup` (except for a
+    /// check that counts live invitations, `SeatCheck::counts_live`).
     pub(crate) reserved: u32,
 }
 
@@ -49,8 +50,14 @@ pub(crate) async fn lock(
     };
     let members = u32::try_from(codec::count(&row, "active_members")?).unwrap_or(u32::MAX);
     let reserve = codec::is_reserve_on_invite(&codec::text(&row, "seat_policy")?);
-    let reserved = match (c.seat_check, reserve) {
-        (Some(_), true) => {
+    let policy = match reserve {
+        true => SeatPolicy::ReserveOnInvite,
+        false => SeatPolicy::ClaimOnSignup,
+    };
+    // Live invitations are counted for a check that says they hold seats: always under
+    // `ReserveOnInvite`, and for a waitlist move under either policy (issue 11).
+    let reserved = match c.seat_check {
+        Some(check) if check.counts_live(policy) => {
             let n: i64 = sqlx::query_scalar(&sql.RESERVED_SEATS)
                 .bind(c.org.0)
                 .bind(c.now)

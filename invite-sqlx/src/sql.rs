@@ -11,6 +11,7 @@
 //! on how the application's connections are set up).
 
 use crate::schema::SchemaName;
+use crate::waitlist::statements::*;
 
 /// The invitation columns, in the order `rows::invitation` reads them.
 macro_rules! invitation_columns {
@@ -19,7 +20,7 @@ macro_rules! invitation_columns {
          i.last_invited_at, i.send_count, i.last_sent_at, i.expires_at, i.awaiting_delivery, \
          i.link_generation, i.failure, i.signed_up_at, i.member_id, i.first_login_at, \
          i.completed_at, i.completed_by, i.last_follow_up_at, i.closed_at, i.close_reason, \
-         i.version"
+         i.version, i.options"
     };
 }
 
@@ -476,12 +477,12 @@ macro_rules! invitation_batch {
             $12::timestamptz[], $13::int8[], $14::timestamptz[], $15::timestamptz[], \
             $16::bool[], $17::int8[], $18::text[], $19::timestamptz[], $20::uuid[], \
             $21::timestamptz[], $22::timestamptz[], $23::text[], $24::timestamptz[], \
-            $25::timestamptz[], $26::text[], $27::int8[]) \
+            $25::timestamptz[], $26::text[], $27::int8[], $28::text[]) \
          AS u(id, org_id, channel, address_key, email_key, phone, contact, access, user_ref, \
             sender, created_at, last_invited_at, send_count, last_sent_at, expires_at, \
             awaiting_delivery, link_generation, failure, signed_up_at, member_id, \
             first_login_at, completed_at, completed_by, last_follow_up_at, closed_at, \
-            close_reason, version)"
+            close_reason, version, options)"
     };
 }
 
@@ -494,13 +495,13 @@ pub(crate) const INSERT_INVITATIONS: &str = concat!(
         access, user_ref, sender, created_at, last_invited_at, send_count, last_sent_at, \
         expires_at, awaiting_delivery, link_generation, failure, signed_up_at, member_id, \
         first_login_at, completed_at, completed_by, last_follow_up_at, closed_at, \
-        close_reason, version) \
+        close_reason, version, options) \
      SELECT u.id, u.org_id, u.channel, u.address_key, u.email_key, u.phone, \
         u.contact::jsonb, u.access::jsonb, u.user_ref, u.sender::jsonb, u.created_at, \
         u.last_invited_at, u.send_count, u.last_sent_at, u.expires_at, u.awaiting_delivery, \
         u.link_generation, u.failure::jsonb, u.signed_up_at, u.member_id, u.first_login_at, \
         u.completed_at, u.completed_by, u.last_follow_up_at, u.closed_at, \
-        u.close_reason::jsonb, u.version FROM ",
+        u.close_reason::jsonb, u.version, u.options::jsonb FROM ",
     invitation_batch!()
 );
 
@@ -796,4 +797,13 @@ statements! {
     MEMBERS_ASC_FIRST,
     MEMBERS_ASC_AFTER,
     MEMBERS_BY_USER,
+    WAITLIST_FIRST,
+    WAITLIST_AFTER,
+    WAITLIST_ENTRY,
+    WAITLIST_AT_KEYS,
+    WAITLIST_COUNT,
+    ORGANIZATIONS_WITH_WAITLIST_FIRST,
+    ORGANIZATIONS_WITH_WAITLIST_AFTER,
+    DELETE_WAITLIST,
+    INSERT_WAITLIST,
 }

@@ -2,7 +2,8 @@
 //! and the audit trail.
 
 use crate::codec::{self, backend};
-use crate::reads::{has_nul, limit_of};
+use crate::reads::{has_nul, limit_of, storable_keys};
+use crate::waitlist;
 use crate::{PgStore, calendar};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -15,10 +16,12 @@ use invite_core::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
 use invite_core::filter::TypeFilter;
 use invite_core::outbox::{ClaimedMessage, OutboxMessage};
 use invite_core::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
+use invite_core::waitlist::WaitlistEntry;
 use invite_core::{
     Invitation, InvitationId, Member, MemberPage, MemberQuery, MessageId, OrgId, Organization,
-    Role, Seats, UserRef,
+    Role, Seats, UserRef, WaitlistId,
 };
+use sqlx::Row as _;
 use std::collections::HashMap;
 
 #[async_trait]
@@ -90,6 +93,23 @@ impl OutboxStore for PgStore {
         };
         let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(codec::organization).collect()
+    }
+
+    async fn organizations_with_waitlist(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<OrgId>, StoreError> {
+        let q = match after {
+            None => sqlx::query(&self.sql.ORGANIZATIONS_WITH_WAITLIST_FIRST).bind(limit_of(limit)),
+            Some(after) => sqlx::query(&self.sql.ORGANIZATIONS_WITH_WAITLIST_AFTER)
+                .bind(after.0)
+                .bind(limit_of(limit)),
+        };
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| r.try_get(0).map(OrgId).map_err(backend))
+            .collect()
     }
 
     async fn reminder_candidates(
@@ -178,7 +198,58 @@ impl ViewStore for PgStore {
                 u32::try_from(used).unwrap_or(u32::MAX),
             ),
             reminders_enabled: codec::flag(&row, "reminders_enabled")?,
+            waitlist: self.waitlist_count(org).await?,
         }))
+    }
+
+    async fn waitlist(
+        &self,
+        org: OrgId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<WaitlistEntry>, StoreError> {
+        let q = match after {
+            None => sqlx::query(&self.sql.WAITLIST_FIRST)
+                .bind(org.0)
+                .bind(limit_of(limit)),
+            // A position past PostgreSQL's bigint has nothing after it.
+            Some(after) => match i64::try_from(after) {
+                Ok(after) => sqlx::query(&self.sql.WAITLIST_AFTER)
+                    .bind(org.0)
+                    .bind(after)
+                    .bind(limit_of(limit)),
+                Err(_) => return Ok(Vec::new()),
+            },
+        };
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        waitlist::entries(&rows)
+    }
+
+    async fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError> {
+        let row = sqlx::query(&self.sql.WAITLIST_ENTRY)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(waitlist::entry).transpose()
+    }
+
+    async fn waiting(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<WaitlistEntry>, StoreError> {
+        let keys = storable_keys(address_keys.iter().map(String::as_str));
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&self.sql.WAITLIST_AT_KEYS)
+            .bind(org.0)
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        waitlist::entries(&rows)
     }
 
     async fn list(
@@ -381,5 +452,18 @@ impl ViewStore for PgStore {
 
     async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError> {
         self.members_of_user(org, user).await
+    }
+}
+
+impl PgStore {
+    /// Entries on the waitlist of `org`, for its dashboard: a read of its own, so the
+    /// dashboard's one-query counts stay as they are.
+    async fn waitlist_count(&self, org: OrgId) -> Result<u64, StoreError> {
+        let row = sqlx::query(&self.sql.WAITLIST_COUNT)
+            .bind(org.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        codec::count(&row, "n")
     }
 }

@@ -114,7 +114,8 @@ pub fn judge(
 
 /// R4.3: until when the link a message carries works, as the message tells the invitee: an
 /// invitation or resend starts a new validity period at delivery; a reminder carries a new
-/// link to the same period.
+/// link to the same period. `validity` is the organization's; an invitation with a validity
+/// of its own uses that (issue 11).
 pub fn link_expiry(
     message: &OutboxMessage,
     inv: &Invitation,
@@ -123,7 +124,7 @@ pub fn link_expiry(
 ) -> Option<DateTime<Utc>> {
     match message.kind {
         MessageKind::Reminder => inv.expires_at(),
-        _ => Some(crate::clock::period_end(now, validity)),
+        _ => Some(crate::clock::period_end(now, inv.validity_or(validity))),
     }
 }
 
@@ -293,6 +294,7 @@ impl BatchRecord {
         match attempted {
             Attempted::Sent { at, .. } if msg.kind.is_invitation() => {
                 // R2.10, R4.3: the send is counted and the validity period starts.
+                let validity = current.validity_or(validity);
                 if let Ok(next) = current.delivered(msg.link_generation, validity, *at) {
                     commit
                         .audit

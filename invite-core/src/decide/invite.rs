@@ -1,17 +1,19 @@
 //! Inviting: one address, many, or the application's directory users (R2, R3.3, R3.5).
 
+use super::options::{HandedLink, InviteAnswer, InviteExtras, hand_out, wait_for_seat};
 use super::{Decision, access, authorize};
 use crate::access::Access;
 use crate::actor::Actor;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::contact::{Channel, Contact};
 use crate::ids::UserRef;
-use crate::invitation::{Invitation, NewInvitation, Status};
+use crate::invitation::{Invitation, InvitationOptions, NewInvitation, Status};
 use crate::member::{Member, Seats};
 use crate::org::{Organization, SeatPolicy};
 use crate::outbox::{MessageKind, OutboxMessage};
 use crate::refusal::Refusal;
 use crate::store::{Commit, SeatCheck, Write};
+use crate::waitlist::{WaitingFor, WaitingInvite};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -121,22 +123,74 @@ pub fn invite(
     candidates: &[Candidate],
     now: DateTime<Utc>,
 ) -> Decision<Vec<InviteOutcome>> {
+    let d = invite_with(actor, facts, access, InviteExtras::none(), candidates, now);
+    Decision {
+        commit: d.commit,
+        answer: d.answer.map(|a| a.outcomes),
+    }
+}
+
+/// [`invite`] with per-invitation options (issue 11): the options are checked against the
+/// organization first (a bad one refuses the call, naming its field); each invitation keeps
+/// them; with [`Sending::ByHand`](crate::Sending::ByHand) its link is handed out instead of
+/// sent ([`options::hand_out`]); with [`InviteOptions::waitlist`](crate::InviteOptions) a
+/// candidate refused with [`Refusal::NoSeatsAvailable`] joins the waitlist
+/// ([`options::wait_for_seat`]); a by-hand invite that waits is sent by message when it
+/// moves, as no admin is there to take its link then.
+pub fn invite_with(
+    actor: &Actor,
+    facts: InviteFacts<'_>,
+    access: &Access,
+    extras: InviteExtras<'_>,
+    candidates: &[Candidate],
+    now: DateTime<Utc>,
+) -> Decision<InviteAnswer> {
     Decision::or_refuse((|| {
         authorize::admin_of(actor, facts.org.id)?;
         let sender = authorize::sender(actor)?;
         access::check_access(facts.org, access, facts.clients)?;
-        Ok(invite_each(actor, facts, access, &sender, candidates, now))
+        let options = extras.options.checked(&facts.org.settings)?;
+        if options.by_hand && extras.tokens.len() < candidates.len() {
+            return Err(Refusal::OutOfRange {
+                field: "tokens".into(),
+                allowed: "one minted link per address handed out by hand".into(),
+            });
+        }
+        let each = Each {
+            actor,
+            access,
+            sender: &sender,
+            options: &options,
+            extras,
+        };
+        Ok(invite_each(each, facts, candidates, now))
     })())
 }
 
+/// What every candidate of one call shares.
+struct Each<'a> {
+    actor: &'a Actor,
+    access: &'a Access,
+    sender: &'a crate::invitation::Sender,
+    options: &'a InvitationOptions,
+    extras: InviteExtras<'a>,
+}
+
 fn invite_each(
-    actor: &Actor,
+    each: Each<'_>,
     facts: InviteFacts<'_>,
-    access: &Access,
-    sender: &crate::invitation::Sender,
     candidates: &[Candidate],
     now: DateTime<Utc>,
-) -> Decision<Vec<InviteOutcome>> {
+) -> Decision<InviteAnswer> {
+    let Each {
+        actor,
+        access,
+        sender,
+        options,
+        extras,
+    } = each;
+    let mut links = Vec::new();
+    let mut waitlisted = Vec::new();
     let org = facts.org;
     let open: HashMap<String, &Invitation> = facts
         .open
@@ -153,7 +207,7 @@ fn invite_each(
     let mut seen = HashSet::new();
     let mut commit = Commit::new(org.id, now);
     let mut outcomes = Vec::with_capacity(candidates.len());
-    for c in candidates {
+    for (i, c) in candidates.iter().enumerate() {
         let result = (|| {
             let contact = c.contact.clone()?;
             if !org.settings.channels.allows(c.channel) {
@@ -189,12 +243,27 @@ fn invite_each(
                 return Err(Refusal::AlreadyInvited { address });
             }
             if available == 0 {
+                if options.waitlist {
+                    let request = WaitingFor::Invite(Box::new(WaitingInvite {
+                        contact,
+                        channel: c.channel,
+                        access: access.clone(),
+                        user_ref: c.user_ref.clone(),
+                        sender: sender.clone(),
+                        options: InvitationOptions {
+                            by_hand: false,
+                            ..options.clone()
+                        },
+                    }));
+                    let w = wait_for_seat(&mut commit, actor, extras.waiting, key, request, now);
+                    waitlisted.push(w);
+                }
                 return Err(Refusal::NoSeatsAvailable);
             }
             if reserve {
                 available -= 1;
             }
-            let inv = Invitation::queued(
+            let inv = Invitation::queued_with(
                 NewInvitation {
                     org: org.id,
                     contact,
@@ -206,6 +275,7 @@ fn invite_each(
                     },
                     sender: sender.clone(),
                 },
+                options.clone(),
                 now,
             )?;
             if let Some(old) = replaced {
@@ -222,8 +292,21 @@ fn invite_each(
                     commit.invitations.push(Write::Update(closed));
                 }
             }
-            queue_invitation(&mut commit, actor, &inv, now);
-            Ok(inv)
+            match extras.tokens.get(i).filter(|_| options.by_hand) {
+                Some(token) => {
+                    let inv = hand_out(&mut commit, actor, org, &inv, token, now)?;
+                    links.push(HandedLink {
+                        invitation: inv.id,
+                        input: c.input.clone(),
+                        token: token.clone(),
+                    });
+                    Ok(inv)
+                }
+                None => {
+                    queue_invitation(&mut commit, actor, &inv, now);
+                    Ok(inv)
+                }
+            }
         })();
         outcomes.push(InviteOutcome {
             input: c.input.clone(),
@@ -232,15 +315,27 @@ fn invite_each(
         });
     }
     let created = outcomes.iter().filter(|o| o.result.is_ok()).count() as u32;
-    if created == 0 {
-        return Decision::nothing(outcomes);
+    let answer = InviteAnswer {
+        outcomes,
+        links,
+        waitlisted,
+    };
+    if created == 0 && commit.waitlist.is_empty() {
+        return Decision::nothing(answer);
     }
-    commit.seat_check = Some(seats_needed(org.settings.seat_policy, created));
-    Decision::commit(commit, outcomes)
+    if created > 0 {
+        commit.seat_check = Some(seats_needed(org.settings.seat_policy, created));
+    }
+    Decision::commit(commit, answer)
 }
 
 /// Adds a new invitation to `commit` with its first message (R7.1) and its audit event.
-fn queue_invitation(commit: &mut Commit, actor: &Actor, inv: &Invitation, now: DateTime<Utc>) {
+pub(crate) fn queue_invitation(
+    commit: &mut Commit,
+    actor: &Actor,
+    inv: &Invitation,
+    now: DateTime<Utc>,
+) {
     commit.outbox.push(OutboxMessage::new(
         inv.org,
         inv.id,

@@ -32,10 +32,12 @@ pub mod dry_run;
 pub mod invite;
 pub mod members;
 pub mod notices;
+pub mod options;
 pub mod organizations;
 pub mod reminders;
 pub mod selection;
 pub mod signup;
+pub mod waitlist;
 
 #[cfg(test)]
 mod given;

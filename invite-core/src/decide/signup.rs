@@ -7,7 +7,7 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::bounds;
 use crate::contact::Channel;
 use crate::ids::{InvitationId, OrgId, UserRef};
-use crate::invitation::Invitation;
+use crate::invitation::{Invitation, ReturnPath};
 use crate::member::{Member, Seats};
 use crate::notifier::GrantSummary;
 use crate::org::Language;
@@ -26,6 +26,18 @@ pub struct Signup {
     pub member: Member,
     /// The invitation, now Never Used.
     pub invitation: Invitation,
+}
+
+impl Signup {
+    /// The application's metadata the invitation carried for the new member (issue 11).
+    pub fn metadata(&self) -> Option<&serde_json::Value> {
+        self.invitation.options().metadata.as_ref()
+    }
+
+    /// Where the application sends the new member now, if the invitation said (issue 11).
+    pub fn return_path(&self) -> Option<&ReturnPath> {
+        self.invitation.options().return_path.as_ref()
+    }
 }
 
 /// What a signup is decided from.
@@ -67,8 +79,13 @@ pub struct LinkPreview {
     pub grants: Vec<GrantSummary>,
     /// Until when the link works.
     pub expires_at: Option<DateTime<Utc>>,
-    /// The organization's language, to write the page in.
+    /// The language to write the page in: the invitee's if the invitation names one, else
+    /// the organization's.
     pub language: Language,
+    /// Where the application sends the new member after signup, if the invitation said
+    /// (issue 11). The application's metadata is not shown: it is for the member's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_path: Option<ReturnPath>,
     /// The organization's time zone, to show dates in.
     pub time_zone: Tz,
 }
@@ -118,7 +135,8 @@ pub fn preview(
         invitation_type: inv.access().invitation_type.clone(),
         grants: super::access::grant_summaries(inv.access(), org, client_name),
         expires_at: inv.expires_at(),
-        language: org.settings.language,
+        language: inv.language_or(org.settings.language),
+        return_path: inv.options().return_path.clone(),
         time_zone: org.settings.time_zone,
     })
 }

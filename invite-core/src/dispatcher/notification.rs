@@ -24,6 +24,7 @@ pub(crate) fn notification(
 ) -> Notification {
     let (signup_url, expires_at) = link;
     let invitee = inv.address();
+    let recipient_is_invitee = recipient.is_none();
     let (channel, to) = recipient.unwrap_or_else(|| (inv.channel, invitee.clone()));
     let grants = grant_summaries(inv.access(), org, |id| {
         clients.get(&id).map(|c| c.name.clone())
@@ -35,7 +36,12 @@ pub(crate) fn notification(
         channel,
         to,
         invitee,
-        language: org.settings.language,
+        // A message to the invitee speaks the invitee's language if the invitation set one;
+        // an accepted notice goes to the sender, in the organization's.
+        language: match recipient_is_invitee {
+            true => inv.language_or(org.settings.language),
+            false => org.settings.language,
+        },
         org_name: org.name.clone(),
         sender_name: inv.sender.name.clone(),
         invitation_type: inv.access().invitation_type.clone(),

@@ -9,8 +9,11 @@
 //! (R2.8). Stores and test fixtures read and rebuild a record through its storage form,
 //! [`InvitationRecord`].
 
+mod options;
 mod status;
 mod transitions;
+
+pub use options::{InvitationOptions, InviteOptions, ReturnPath, Sending};
 
 pub use status::{
     Action, CloseReason, CompletedBy, FailureReason, Sender, Status, Tab, Transition,
@@ -20,7 +23,8 @@ pub use transitions::NewInvitation;
 use crate::access::Access;
 use crate::contact::{Channel, Contact};
 use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
-use chrono::{DateTime, Utc};
+use crate::org::Language;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One invitation: to whom, by which channel, granting what, sent by whom, and what happened
@@ -73,6 +77,7 @@ pub struct Invitation {
     completed: Option<(DateTime<Utc>, CompletedBy)>,
     last_follow_up_at: Option<DateTime<Utc>>,
     closed: Option<(DateTime<Utc>, CloseReason)>,
+    options: InvitationOptions,
     version: u64,
 }
 
@@ -123,6 +128,10 @@ pub struct InvitationRecord {
     pub last_follow_up_at: Option<DateTime<Utc>>,
     /// When and why it was closed (R4.7).
     pub closed: Option<(DateTime<Utc>, CloseReason)>,
+    /// The options it was created with, fixed for life (issue 11). In JSON only when any is
+    /// set.
+    #[serde(default, skip_serializing_if = "InvitationOptions::is_default")]
+    pub options: InvitationOptions,
     /// The store's optimistic-concurrency version: a write made from an older one is refused.
     /// Bookkeeping: not in JSON (0 when read from JSON).
     #[serde(skip)]
@@ -153,6 +162,7 @@ impl From<InvitationRecord> for Invitation {
             completed: r.completed,
             last_follow_up_at: r.last_follow_up_at,
             closed: r.closed,
+            options: r.options,
             version: r.version,
         }
     }
@@ -182,6 +192,7 @@ impl From<Invitation> for InvitationRecord {
             completed: i.completed,
             last_follow_up_at: i.last_follow_up_at,
             closed: i.closed,
+            options: i.options,
             version: i.version,
         }
     }
@@ -337,6 +348,22 @@ impl Invitation {
     /// When and why it was closed (R4.7).
     pub fn closed(&self) -> Option<&(DateTime<Utc>, CloseReason)> {
         self.closed.as_ref()
+    }
+
+    /// The options it was created with (issue 11): fixed for life.
+    pub fn options(&self) -> &InvitationOptions {
+        &self.options
+    }
+
+    /// The validity of its links: its own, else the organization's `default`.
+    pub fn validity_or(&self, default: TimeDelta) -> TimeDelta {
+        self.options.validity.unwrap_or(default)
+    }
+
+    /// The language of its messages and signup page: the invitee's, else the organization's
+    /// `default`.
+    pub fn language_or(&self, default: Language) -> Language {
+        self.options.language.unwrap_or(default)
     }
 
     /// The version the store holds it at (optimistic concurrency; the store's bookkeeping).

@@ -10,7 +10,8 @@
 //! asks for one has already checked that it applies.
 
 use super::{
-    Action, CloseReason, CompletedBy, FailureReason, Invitation, Sender, Status, Transition,
+    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationOptions, Sender, Status,
+    Transition,
 };
 use crate::access::Access;
 use crate::clock::saturating_add;
@@ -40,6 +41,16 @@ impl Invitation {
     /// A new invitation, queued for delivery (R4.1) with its first link generation. Refused
     /// with [`Refusal::Unreachable`] if the contact has no address for the channel.
     pub fn queued(new: NewInvitation, now: DateTime<Utc>) -> Result<Self, Refusal> {
+        Self::queued_with(new, InvitationOptions::default(), now)
+    }
+
+    /// [`Invitation::queued`] with the options it keeps for life (issue 11), already checked
+    /// against its organization ([`InviteOptions::checked`](super::InviteOptions::checked)).
+    pub fn queued_with(
+        new: NewInvitation,
+        options: InvitationOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Refusal> {
         if !new.contact.reachable_by(new.channel) {
             return Err(Refusal::Unreachable {
                 address: new.contact.to_string(),
@@ -68,6 +79,7 @@ impl Invitation {
             completed: None,
             last_follow_up_at: None,
             closed: None,
+            options,
             version: 0,
         })
     }

@@ -4,6 +4,7 @@
 
 mod members;
 mod reads;
+mod waitlist;
 
 use crate::audit::AuditEvent;
 use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
@@ -59,6 +60,8 @@ struct State {
     events: Vec<AuditEvent>,
     /// Each organization's events, as indexes into `events`, in order.
     audit: HashMap<OrgId, Vec<usize>>,
+    /// The seat waitlists (issue 11).
+    waitlists: waitlist::Waitlists,
 }
 
 fn conflict(c: Conflict) -> StoreError {
@@ -111,16 +114,20 @@ impl State {
         let o = self.orgs.get(&org)?;
         let mut used = self.active_members.get(&org).copied().unwrap_or(0);
         if o.settings.seat_policy == SeatPolicy::ReserveOnInvite {
-            used += self
-                .open_by_org
-                .get(&org)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| self.invitation(id))
-                .filter(|inv| inv.reserves_seat_at(now))
-                .count() as u32;
+            used += self.live_invitations(org, now);
         }
         Some(Seats::new(o.settings.seat_limit, used))
+    }
+
+    /// The invitations of `org` that would hold a seat at `now` under `ReserveOnInvite`.
+    fn live_invitations(&self, org: OrgId, now: DateTime<Utc>) -> u32 {
+        self.open_by_org
+            .get(&org)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.invitation(id))
+            .filter(|inv| inv.reserves_seat_at(now))
+            .count() as u32
     }
 
     /// Checks a commit against the current state without changing anything.
@@ -260,7 +267,11 @@ impl State {
                 })
             })?;
             let members = self.active_members.get(&c.org).copied().unwrap_or(0);
-            let reserved = seats.used.saturating_sub(members);
+            let policy = self.orgs.get(&c.org).map(|o| o.settings.seat_policy);
+            let reserved = match policy.is_some_and(|p| check.counts_live(p)) {
+                true => self.live_invitations(c.org, c.now),
+                false => 0,
+            };
             check
                 .verdict(seats.limit, members, reserved)
                 .map_err(conflict)?;
@@ -280,7 +291,7 @@ impl State {
                 }));
             }
         }
-        Ok(())
+        self.waitlists.validate(c)
     }
 
     /// Stores `inv`, answering the version it is stored at.
@@ -422,6 +433,7 @@ impl State {
         for e in c.audit {
             self.record_event(e);
         }
+        self.waitlists.apply(c.waitlist);
         outcome
     }
 }

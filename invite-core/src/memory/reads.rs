@@ -5,7 +5,7 @@ use super::MemoryStore;
 use crate::audit::AuditEvent;
 use crate::dashboard::{CountSplits, Dashboard, DayActivity, ListQuery, Page, Row, TabCounts};
 use crate::feed::{FeedEvent, FeedPage, FeedPosition, FeedQuery};
-use crate::ids::{InvitationId, MessageId, OrgId, UserRef};
+use crate::ids::{InvitationId, MessageId, OrgId, UserRef, WaitlistId};
 use crate::invitation::Invitation;
 use crate::member::Member;
 use crate::member_list::{MemberPage, MemberQuery};
@@ -13,6 +13,7 @@ use crate::org::Organization;
 use crate::outbox::{ClaimedMessage, Lease, OutboxMessage};
 use crate::reminders;
 use crate::store::{OutboxStore, ReminderQuery, StoreError, ViewStore};
+use crate::waitlist::WaitlistEntry;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -85,6 +86,14 @@ impl OutboxStore for MemoryStore {
             .collect())
     }
 
+    async fn organizations_with_waitlist(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<OrgId>, StoreError> {
+        Ok(self.read().waitlists.orgs(after, limit))
+    }
+
     async fn reminder_candidates(&self, q: &ReminderQuery) -> Result<Vec<Invitation>, StoreError> {
         let s = self.read();
         let Some(invitations) = s.by_org.get(&q.org) else {
@@ -104,6 +113,27 @@ impl OutboxStore for MemoryStore {
 
 #[async_trait]
 impl ViewStore for MemoryStore {
+    async fn waitlist(
+        &self,
+        org: OrgId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<WaitlistEntry>, StoreError> {
+        Ok(self.read().waitlists.page(org, after, limit))
+    }
+
+    async fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError> {
+        Ok(self.read().waitlists.entry(id))
+    }
+
+    async fn waiting(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<WaitlistEntry>, StoreError> {
+        Ok(self.read().waitlists.at_keys(org, address_keys))
+    }
+
     async fn dashboard(
         &self,
         org: OrgId,
@@ -119,6 +149,7 @@ impl ViewStore for MemoryStore {
             splits: CountSplits::tally(s.org_invitations(org), now),
             seats: s.seats(org, now).expect("organization exists"),
             reminders_enabled: o.settings.reminders_enabled,
+            waitlist: s.waitlists.len(org),
         }))
     }
 

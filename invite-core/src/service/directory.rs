@@ -12,10 +12,11 @@ use crate::clock::Clock;
 use crate::contact::{Channel, Contact, Email, Phone};
 use crate::decide::dry_run::DryRun;
 use crate::decide::invite::{Candidate, InviteOutcome};
+use crate::decide::options::InviteAnswer;
 use crate::decide::{self};
 use crate::error::Error;
 use crate::ids::{InvitationId, OrgId, UserRef};
-use crate::invitation::FailureReason;
+use crate::invitation::{FailureReason, InviteOptions};
 use crate::org::AllowedChannels;
 use crate::refusal::Refusal;
 use crate::store::Store;
@@ -65,6 +66,25 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         channel: Channel,
         access: Access,
     ) -> Result<Vec<InviteOutcome>, Error> {
+        let options = InviteOptions::default();
+        let answer = self
+            .invite_directory_users_with(actor, org_id, users, channel, access, &options)
+            .await?;
+        Ok(answer.outcomes)
+    }
+
+    /// [`InvitationService::invite_directory_users`] with options, for every invitation of
+    /// the import: chunked the same way, the links handed out and the waitlist places of
+    /// every chunk in one answer.
+    pub async fn invite_directory_users_with(
+        &self,
+        actor: &Actor,
+        org_id: OrgId,
+        users: &[DirectoryUser],
+        channel: Channel,
+        access: Access,
+        options: &InviteOptions,
+    ) -> Result<InviteAnswer, Error> {
         decide::authorize::admin_of(actor, org_id)?;
         let org = self.load_org(org_id).await?;
         let (candidates, instead): (Vec<_>, Vec<_>) = users
@@ -72,14 +92,21 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             .map(|u| directory_candidate(u, channel, org.settings.channels))
             .unzip();
         let chunk = self.config.max_bulk.max(1);
-        let mut outcomes = Vec::with_capacity(users.len());
+        let mut answer = InviteAnswer {
+            outcomes: Vec::with_capacity(users.len()),
+            links: Vec::new(),
+            waitlisted: Vec::new(),
+        };
         for part in candidates.chunks(chunk) {
-            let answers = self
-                .invite_candidates(actor, org_id, &access, part.to_vec())
+            let part = self
+                .invite_candidates_with(actor, org_id, &access, options, part.to_vec())
                 .await?;
-            outcomes.extend(answers);
+            answer.outcomes.extend(part.outcomes);
+            answer.links.extend(part.links);
+            answer.waitlisted.extend(part.waitlisted);
         }
-        Ok(with_instead(outcomes, &instead))
+        answer.outcomes = with_instead(answer.outcomes, &instead);
+        Ok(answer)
     }
 
     /// What [`InvitationService::invite_directory_users`] would do now, committing nothing:

@@ -7,11 +7,11 @@ use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::contact::{Channel, Contact, parse_address};
 use crate::decide::dry_run::DryRun;
-use crate::decide::invite::{Candidate, InviteFacts, InviteOutcome};
+use crate::decide::invite::{Candidate, InviteOutcome};
 use crate::decide::{self, Decision};
 use crate::error::Error;
 use crate::ids::OrgId;
-use crate::invitation::Invitation;
+use crate::invitation::{Invitation, InviteOptions};
 use crate::refusal::Refusal;
 use crate::store::Store;
 
@@ -89,7 +89,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         Ok(DryRun::of(decision)?)
     }
 
-    /// Invites `candidates` in one commit, through the retry loop.
+    /// Invites `candidates` in one commit, through the retry loop, with no options.
     pub(super) async fn invite_candidates(
         &self,
         actor: &Actor,
@@ -97,13 +97,20 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         access: &Access,
         candidates: Vec<Candidate>,
     ) -> Result<Vec<InviteOutcome>, Error> {
-        self.check_bulk(actor, org_id, &candidates)?;
-        self.run(|_| self.decide_candidates(actor, org_id, access, &candidates))
-            .await
+        let options = InviteOptions::default();
+        let answer = self
+            .invite_candidates_with(actor, org_id, access, &options, candidates)
+            .await?;
+        Ok(answer.outcomes)
     }
 
     /// The call's own refusals, before anything is loaded: its size and its actor.
-    fn check_bulk(&self, actor: &Actor, org: OrgId, candidates: &[Candidate]) -> Result<(), Error> {
+    pub(super) fn check_bulk(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        candidates: &[Candidate],
+    ) -> Result<(), Error> {
         if candidates.len() > self.config.max_bulk {
             return Err(Refusal::OutOfRange {
                 field: "addresses".into(),
@@ -115,8 +122,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         Ok(())
     }
 
-    /// Loads what an invite of `candidates` is decided from, and decides it (R2.9): the one
-    /// decision both the real run and the dry run use.
+    /// Loads what an invite of `candidates` with no options is decided from, and decides it
+    /// (R2.9): the decision a dry run shows is the one the real run commits.
     pub(super) async fn decide_candidates(
         &self,
         actor: &Actor,
@@ -124,29 +131,20 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         access: &Access,
         candidates: &[Candidate],
     ) -> Result<Decision<Vec<InviteOutcome>>, Error> {
-        let (address_keys, contact_keys) = decide::invite::keys_to_load(candidates);
-        let org = self.load_org(org_id).await?;
-        let clients = self.load_clients(access).await?;
-        let open = self.store.open_invitations(org_id, &address_keys).await?;
-        let members = self.store.active_members(org_id, &contact_keys).await?;
-        let now = self.clock.now();
-        let seats = self.store.seats(org_id, now).await?;
-        let facts = InviteFacts {
-            org: &org,
-            clients: &clients,
-            open: &open,
-            members: &members,
-            seats,
-        };
-        Ok(decide::invite::invite(
-            actor, facts, access, candidates, now,
-        ))
+        let options = InviteOptions::default();
+        let decision = self
+            .decide_candidates_with(actor, org_id, access, &options, &[], candidates)
+            .await?;
+        Ok(Decision {
+            commit: decision.commit,
+            answer: decision.answer.map(|a| a.outcomes),
+        })
     }
 }
 
 /// An address of a bulk invite as a candidate: phone numbers go by SMS, e-mail addresses by
 /// e-mail.
-fn address_candidate(address: &str) -> Candidate {
+pub(super) fn address_candidate(address: &str) -> Candidate {
     let contact = parse_address(address).map_err(Refusal::from);
     let channel = match &contact {
         Ok(c) if c.email_address().is_none() => Channel::Sms,

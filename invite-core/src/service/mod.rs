@@ -18,12 +18,14 @@ mod directory;
 mod invite;
 mod members;
 mod notices;
+mod options;
 mod organizations;
 mod reads;
 mod reports;
 mod selection;
 mod signup;
 mod sweep;
+mod waitlist;
 
 use crate::clock::Clock;
 use crate::decide::Decision;
@@ -40,9 +42,10 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub use directory::UserStanding;
-pub use selection::UserOutcome;
 pub use members::MemberDetails;
+pub use selection::UserOutcome;
 pub use sweep::SweepReport;
+pub use waitlist::WaitlistReport;
 
 /// Tunables of the service.
 #[derive(Clone, Debug, PartialEq, Eq)]

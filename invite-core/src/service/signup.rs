@@ -85,7 +85,9 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// Signs up with a link (R6.2, R3.2). Unknown, cancelled, expired, superseded and used
     /// links are refused each with its own [`Refusal`]. Under `ClaimOnSignup` the signup claims
     /// a seat at commit time; if none is free the invitation becomes Failed with the reason
-    /// "seats exhausted" and the answer is [`Refusal::SeatsExhausted`]. A retried request never
+    /// "seats exhausted" and the answer is [`Refusal::SeatsExhausted`] (an invitation made
+    /// with [`InviteOptions::waitlist`](crate::InviteOptions) joins the waitlist in the same
+    /// commit, `decide::waitlist::sign_up_or_wait`). A retried request never
     /// makes a second member (R6.3): with the same link and the same application user id it
     /// answers the same signup; with another, the link is used.
     ///
@@ -102,6 +104,13 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             };
             let now = self.clock.now();
             let seats = self.store.seats(l.invitation.org, now).await?;
+            let waiting = match l.invitation.options().waitlist {
+                true => {
+                    let keys = [l.invitation.address_key()];
+                    self.store.waiting(l.invitation.org, &keys).await?
+                }
+                false => Vec::new(),
+            };
             let facts = SignupFacts {
                 link: &l.link,
                 invitation: &l.invitation,
@@ -110,7 +119,12 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 seats,
                 lost_seat_race,
             };
-            Ok(decide::signup::sign_up(facts, user_ref.clone(), now))
+            Ok(decide::waitlist::sign_up_or_wait(
+                facts,
+                &waiting,
+                user_ref.clone(),
+                now,
+            ))
         })
         .await
     }

@@ -8,6 +8,7 @@ use crate::org::Organization;
 use crate::outbox::{OutboxMessage, OutboxUpdate};
 use crate::store::Conflict;
 use crate::token::LinkRecord;
+use crate::waitlist::WaitlistWrite;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A write of one record: insert a new one, or update one read at `version` (the store then
@@ -59,6 +60,10 @@ pub struct SeatCheck {
     pub required: u32,
     /// Members the commit adds.
     pub new_members: u32,
+    /// Every live invitation holds a seat for this check, whatever the seat policy: the store
+    /// passes them to [`SeatCheck::verdict`] as `reserved` under `ClaimOnSignup` too. A move
+    /// of the seat waitlist needs seats that no live invitation could claim (issue 11).
+    pub live_hold_seats: bool,
 }
 
 impl SeatCheck {
@@ -67,7 +72,24 @@ impl SeatCheck {
         Self {
             required,
             new_members: 0,
+            live_hold_seats: false,
         }
+    }
+
+    /// `required` seats must be available with every live invitation holding one, whatever
+    /// the policy; no member is added. What a move of the seat waitlist needs.
+    pub fn free_of_live(required: u32) -> Self {
+        Self {
+            live_hold_seats: true,
+            ..Self::seats(required)
+        }
+    }
+
+    /// Whether the store counts live invitations as `reserved` for this check under
+    /// `policy`: always under `ReserveOnInvite`, under `ClaimOnSignup` only for
+    /// [`SeatCheck::free_of_live`].
+    pub fn counts_live(&self, policy: crate::org::SeatPolicy) -> bool {
+        self.live_hold_seats || policy == crate::org::SeatPolicy::ReserveOnInvite
     }
 
     /// One member is added, taking a free seat (`ClaimOnSignup`, a member added directly).
@@ -75,6 +97,7 @@ impl SeatCheck {
         Self {
             required: 1,
             new_members: 1,
+            live_hold_seats: false,
         }
     }
 
@@ -83,13 +106,14 @@ impl SeatCheck {
         Self {
             required: 0,
             new_members: 1,
+            live_hold_seats: false,
         }
     }
 
     /// The seat verdict at commit time (R3.3, R3.4, R3.5, R3.6): the one place the rule is
     /// decided, called by every store under its organization lock with the counts before the
     /// commit applies: the seat `limit`, the active `members`, and the live invitations that
-    /// hold a seat (`reserved`, 0 under `ClaimOnSignup`).
+    /// hold a seat (`reserved`, 0 under `ClaimOnSignup` unless [`SeatCheck::counts_live`]).
     ///
     /// ```
     /// use invite_core::{Conflict, SeatCheck};
@@ -140,6 +164,8 @@ pub struct Commit {
     pub reminders: Vec<ReminderMark>,
     /// The audit trail of this change (R10.2).
     pub audit: Vec<AuditEvent>,
+    /// Entries added to or removed from the organization's seat waitlist (issue 11).
+    pub waitlist: Vec<WaitlistWrite>,
 }
 
 impl Commit {
@@ -157,6 +183,7 @@ impl Commit {
             outbox_updates: Vec::new(),
             reminders: Vec::new(),
             audit: Vec::new(),
+            waitlist: Vec::new(),
         }
     }
 }

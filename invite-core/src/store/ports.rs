@@ -6,13 +6,14 @@ use super::{Commit, CommitOutcome, ReminderQuery, StoreError};
 use crate::audit::AuditEvent;
 use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page};
 use crate::feed::{FeedPage, FeedQuery};
-use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef};
+use crate::ids::{InvitationId, MemberId, MessageId, OrgId, UserRef, WaitlistId};
 use crate::invitation::Invitation;
 use crate::member::{Member, Seats};
 use crate::member_list::{MemberPage, MemberQuery};
 use crate::org::Organization;
 use crate::outbox::{ClaimedMessage, OutboxMessage};
 use crate::token::{LinkRecord, TokenHash};
+use crate::waitlist::WaitlistEntry;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -117,6 +118,14 @@ pub trait OutboxStore: Send + Sync {
         &self,
         query: &ReminderQuery,
     ) -> Result<Vec<Invitation>, StoreError>;
+
+    /// Organizations with at least one waitlist entry, in id order after `after` (issue 11):
+    /// the ones [`InvitationService::advance_waitlists`](crate::InvitationService) visits.
+    async fn organizations_with_waitlist(
+        &self,
+        after: Option<OrgId>,
+        limit: u32,
+    ) -> Result<Vec<OrgId>, StoreError>;
 }
 
 /// What dashboards, lists and graphs show.
@@ -180,6 +189,27 @@ pub trait ViewStore: Send + Sync {
     /// The active members of `org` tied to the application's user id `user` (as stored,
     /// trimmed), newest first.
     async fn members_by_user(&self, org: OrgId, user: &UserRef) -> Result<Vec<Member>, StoreError>;
+
+    /// The waitlist of `org` in order, first come first (issue 11): the entries after
+    /// position `after`, at most `limit`. (Waitlist reads live in this port, not in
+    /// [`RecordStore`], though decisions load them too: store wrappers forward this port with
+    /// [`forward_outbox_and_views!`](crate::forward_outbox_and_views) and need no change.)
+    async fn waitlist(
+        &self,
+        org: OrgId,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<WaitlistEntry>, StoreError>;
+
+    /// One waitlist entry.
+    async fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>, StoreError>;
+
+    /// The waitlist entries of `org` at any of these address keys.
+    async fn waiting(
+        &self,
+        org: OrgId,
+        address_keys: &[String],
+    ) -> Result<Vec<WaitlistEntry>, StoreError>;
 }
 
 /// Implements [`OutboxStore`] and [`ViewStore`] for a wrapper type by forwarding every call
@@ -206,6 +236,9 @@ macro_rules! forward_outbox_and_views {
             async fn reminder_candidates(&self, query: &$crate::store::ReminderQuery) -> Result<Vec<$crate::invitation::Invitation>, $crate::store::StoreError> {
                 let $this = self; $target.reminder_candidates(query).await
             }
+            async fn organizations_with_waitlist(&self, after: Option<$crate::ids::OrgId>, limit: u32) -> Result<Vec<$crate::ids::OrgId>, $crate::store::StoreError> {
+                let $this = self; $target.organizations_with_waitlist(after, limit).await
+            }
         }
 
         #[$crate::__async_trait]
@@ -230,6 +263,15 @@ macro_rules! forward_outbox_and_views {
             }
             async fn members_by_user(&self, org: $crate::ids::OrgId, user: &$crate::ids::UserRef) -> Result<Vec<$crate::member::Member>, $crate::store::StoreError> {
                 let $this = self; $target.members_by_user(org, user).await
+            }
+            async fn waitlist(&self, org: $crate::ids::OrgId, after: Option<u64>, limit: u32) -> Result<Vec<$crate::waitlist::WaitlistEntry>, $crate::store::StoreError> {
+                let $this = self; $target.waitlist(org, after, limit).await
+            }
+            async fn waitlist_entry(&self, id: $crate::ids::WaitlistId) -> Result<Option<$crate::waitlist::WaitlistEntry>, $crate::store::StoreError> {
+                let $this = self; $target.waitlist_entry(id).await
+            }
+            async fn waiting(&self, org: $crate::ids::OrgId, address_keys: &[String]) -> Result<Vec<$crate::waitlist::WaitlistEntry>, $crate::store::StoreError> {
+                let $this = self; $target.waiting(org, address_keys).await
             }
         }
     };

@@ -57,6 +57,7 @@ mod seats;
 mod selection;
 mod truth_table;
 mod views;
+mod waitlist;
 
 pub use attempts::*;
 pub use commit_count::*;
@@ -77,6 +78,7 @@ pub use seats::*;
 pub use selection::*;
 pub use truth_table::*;
 pub use views::*;
+pub use waitlist::*;
 
 /// Expands to one test function per conformance case, each building its store with the given
 /// expression and running [`testkit`](crate::testkit)'s case of the same name.
@@ -180,6 +182,12 @@ macro_rules! store_conformance_tests {
                 issue_11_4_list_filters_agree_with_the_core_on_every_combination,
                 issue_11_4_dashboard_splits_agree_with_the_core,
                 issue_11_9_dry_runs_commit_nothing_and_answer_as_the_real_run,
+                // Issue 11: per-invitation options and the seat waitlist.
+                options_are_stored_with_the_invitation_and_carried_to_the_signup,
+                waitlist_entries_are_one_per_address_in_order_and_removed_once,
+                r3_3_invites_without_a_seat_wait_and_move_in_order_as_seats_free,
+                r3_2_a_signup_refused_for_seats_waits_and_is_resent_when_a_seat_frees,
+                r3_4_racing_moves_of_one_waitlist_move_each_entry_once,
             ]
         }
     };

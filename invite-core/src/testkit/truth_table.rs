@@ -89,6 +89,7 @@ pub(super) fn every_combination(org: &TestOrg, now: DateTime<Utc>) -> Vec<Invita
 /// added here.
 fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) -> Vec<AuditEvent> {
     let member = MemberId::new();
+    let entry = crate::ids::WaitlistId::new();
     let all = [
         AuditAction::OrganizationCreated,
         AuditAction::SeatLimitChanged { from: 1, to: 2 },
@@ -120,6 +121,9 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
             from: Access::user(Role::ReadOnly),
             to: Access::user(Role::Admin),
         },
+        AuditAction::WaitlistJoined { entry },
+        AuditAction::WaitlistMoved { entry },
+        AuditAction::WaitlistRemoved { entry },
     ];
     for action in &all {
         // Exhaustiveness check: every kind must be listed above.
@@ -145,7 +149,10 @@ fn one_event_of_every_kind(org: &TestOrg, inv: InvitationId, at: DateTime<Utc>) 
             | AuditAction::MarkedCompleted
             | AuditAction::MemberAdded { .. }
             | AuditAction::MemberRemoved { .. }
-            | AuditAction::MemberAccessEdited { .. } => {}
+            | AuditAction::MemberAccessEdited { .. }
+            | AuditAction::WaitlistJoined { .. }
+            | AuditAction::WaitlistMoved { .. }
+            | AuditAction::WaitlistRemoved { .. } => {}
         }
     }
     all.into_iter()

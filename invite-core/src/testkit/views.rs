@@ -51,6 +51,7 @@ async fn assert_dashboard_is_the_tally<S: Store + 'static>(
             splits: crate::dashboard::CountSplits::tally(&invitations, now),
             seats: h.store.seats(org.id(), now).await.unwrap(),
             reminders_enabled: stored.settings.reminders_enabled,
+            waitlist: 0,
         }
     );
     dashboard

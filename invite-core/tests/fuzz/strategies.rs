@@ -150,16 +150,20 @@ pub(crate) fn settings() -> BoxedStrategy<OrgSettings> {
             prop::option::of(instant()),
             any::<bool>(),
         ),
+        (duration(), duration()),
     )
         .prop_map(
             |(
                 (seat_limit, validity, cooldown, on),
                 (at, tz, email, sms),
                 (ru, reserve, since, notices),
+                (min_validity, max_validity),
             )| {
                 OrgSettings {
                     seat_limit,
                     validity,
+                    min_validity,
+                    max_validity,
                     reminders_enabled: on,
                     reminder_time: at,
                     time_zone: tz,

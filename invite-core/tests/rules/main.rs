@@ -5,8 +5,9 @@
 //! (`conformance_memory.rs` here, `invite-sqlx/tests/conformance.rs` for PostgreSQL).
 
 mod accepted_notices;
-mod members;
 mod issue_11;
+mod members;
+mod options_and_waitlist;
 mod r10_permissions;
 mod r1_organizations;
 mod r2_invitations;

@@ -87,6 +87,7 @@ async fn r9_1_the_dashboard_gives_counts_seats_channels_and_the_reminder_switch_
                 available: 7
             },
             reminders_enabled: false,
+            waitlist: 0,
         }
     );
     // and follows the reminder switch
