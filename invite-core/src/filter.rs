@@ -68,12 +68,12 @@ impl ListFilter {
             AccessScope::Clients(grants) => grants.as_slice(),
             AccessScope::Role(_) => &[],
         };
-        let type_ok = match (self.invitation_type, &access.invitation_type) {
-            (None, _) => true,
-            (Some(TypeFilter::User), InvitationType::User) => true,
-            (Some(TypeFilter::Admin), InvitationType::Admin(_)) => true,
-            _ => false,
-        };
+        let type_ok = matches!(
+            (self.invitation_type, &access.invitation_type),
+            (None, _)
+                | (Some(TypeFilter::User), InvitationType::User)
+                | (Some(TypeFilter::Admin), InvitationType::Admin(_))
+        );
         let level_ok = match (&self.permission_level, &access.invitation_type) {
             (None, _) => true,
             (Some(wanted), InvitationType::Admin(level)) => level.as_str() == wanted,

@@ -236,7 +236,7 @@ async fn r2_11_standing_of_users_answers_the_invitation_id_status_and_failure_re
         Some(FailureReason::DeliveryRejected(_))
     ));
     assert_eq!(
-        (s[2].status, s[2].invitation.clone(), s[2].failure.clone()),
+        (s[2].status, s[2].invitation, s[2].failure.clone()),
         (UserStatus::NotInvited, None, None)
     );
 }
