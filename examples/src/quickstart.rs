@@ -28,7 +28,7 @@ use invite_core::{
     InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
     OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Store, Tab,
 };
-use invite_core::{Delivered, Notifier, NotifyError};
+use invite_core::{Delivered, MemberQuery, MemberState, MemberTab, Notifier, NotifyError};
 use std::sync::Arc;
 
 /// What the story returns: any error stops it with a non-zero exit code.
@@ -409,6 +409,30 @@ async fn main() -> Res {
         "\n(Beta Retail's own dashboard lists its {} invitation; the MSP's does not, R2.6)",
         beta_dash.counts.all
     );
+
+    heading("Members: Northwind MSP (the first admin, added directly, and who signed up)");
+    let members = service
+        .members(&olga, msp.id, &MemberQuery::tab(MemberTab::All))
+        .await?;
+    table(
+        ["member", "state", "invited by", "joined"],
+        members.rows.iter().map(|row| {
+            let invited_by = row.invitation.as_ref().map(|i| i.sender.name.clone());
+            [
+                row.member.contact.to_string(),
+                row.state.to_string(),
+                invited_by.unwrap_or_else(|| "added directly".into()),
+                local(row.member.joined_at),
+            ]
+        }),
+    );
+    ensure(
+        members
+            .rows
+            .iter()
+            .any(|r| r.invitation.is_none() && r.state == MemberState::Completed),
+        "the first admin is in the member list",
+    )?;
 
     heading("Activity per day (for the graphs)");
     let series = service

@@ -49,7 +49,7 @@ impl fmt::Display for MessageKind {
             MessageKind::Resend => "resend",
             MessageKind::Reminder => "reminder",
             MessageKind::FollowUp => "follow-up",
-            MessageKind::AcceptedNotice => "accepted notice",
+            MessageKind::AcceptedNotice => "accepted-notice",
         })
     }
 }

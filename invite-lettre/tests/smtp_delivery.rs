@@ -74,6 +74,7 @@ async fn every_kind_arrives_in_both_languages_with_both_parts() {
         (MessageKind::Reminder, true),  // to a Pending invitee
         (MessageKind::Reminder, false), // to a Never Used member
         (MessageKind::FollowUp, false),
+        (MessageKind::AcceptedNotice, false), // to the sender: never a link
     ];
     let notifier = notifier();
     for (kind, with_link) in kinds {

@@ -77,6 +77,28 @@ fn follow_up_ru() {
 }
 
 #[test]
+fn accepted_notice_en() {
+    check(
+        MessageKind::AcceptedNotice,
+        Language::En,
+        false,
+        Coding::Gsm7,
+        1,
+    );
+}
+
+#[test]
+fn accepted_notice_ru() {
+    check(
+        MessageKind::AcceptedNotice,
+        Language::Ru,
+        false,
+        Coding::Ucs2,
+        1,
+    );
+}
+
+#[test]
 fn a_reminder_to_a_never_used_member_has_no_link() {
     for language in [Language::En, Language::Ru] {
         let n = without_link(notification(

@@ -82,6 +82,7 @@ async fn every_kind_in_both_languages_arrives_with_the_parts_deliver_reported() 
         (MessageKind::Reminder, true),  // to a Pending invitee
         (MessageKind::Reminder, false), // to a Never Used member
         (MessageKind::FollowUp, false),
+        (MessageKind::AcceptedNotice, false), // to the sender: never a link
     ];
     let notifier = notifier("");
     for (kind, with_link) in kinds {

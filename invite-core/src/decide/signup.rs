@@ -167,7 +167,8 @@ fn repeated_signup(facts: &SignupFacts<'_>, user_ref: Option<&UserRef>) -> Optio
 /// the last one) the invitation becomes Failed and the answer is [`Refusal::SeatsExhausted`];
 /// otherwise a member is created, claiming a seat (or converting the reservation under
 /// `ReserveOnInvite`, R3.5). `user_ref` is the application's id for the new account; without
-/// it, the invitation's own (R2.11).
+/// it, the invitation's own (R2.11). With the organization's accepted notices on, the same
+/// commit queues the notice to the sender ([`super::notices::accepted_notice`]).
 pub fn sign_up(
     facts: SignupFacts<'_>,
     user_ref: Option<UserRef>,

@@ -404,9 +404,10 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
                 continue;
             };
             let key = (inv.org, inv.sender.user.clone());
-            if !senders.contains_key(&key) {
-                let found = self.store.members_by_user(key.0, &key.1).await?;
-                senders.insert(key, found);
+            if let std::collections::hash_map::Entry::Vacant(slot) = senders.entry(key) {
+                let (org, user) = slot.key();
+                let found = self.store.members_by_user(*org, user).await?;
+                slot.insert(found);
             }
         }
         Ok(Loaded {

@@ -54,7 +54,7 @@ impl State {
             .filter(|m| m.user_ref.as_ref() == Some(user))
             .cloned()
             .collect();
-        found.sort_by(|a, b| (b.joined_at, b.id).cmp(&(a.joined_at, a.id)));
+        found.sort_by_key(|m| std::cmp::Reverse((m.joined_at, m.id)));
         found
     }
 
