@@ -9,7 +9,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use invite_core::{
     Access, Action, Channel, CloseReason, Commit, CompletedBy, Contact, FailureReason, Invitation,
-    InvitationId, InvitationRecord, Member, MemberId, MemoryStore, OrgId, OrgKind, OrgSettings,
+    InvitationId, InvitationOptions, InvitationRecord, Member, MemberId, MemoryStore, OrgId, OrgKind, OrgSettings,
     Organization, RecordStore, Role, Sender, Status, UserRef, Write,
 };
 use std::collections::HashMap;
@@ -150,6 +150,7 @@ pub fn invitation(org: OrgId, i: usize, kind: Kind) -> (Invitation, Option<Membe
         completed: None,
         last_follow_up_at: None,
         closed: None,
+        options: InvitationOptions::default(),
         version: 0,
     };
     let sent = |inv: &mut InvitationRecord, ago: TimeDelta| {

@@ -145,12 +145,20 @@ pub(crate) fn settings() -> BoxedStrategy<OrgSettings> {
         (any::<u32>(), duration(), duration(), any::<bool>()),
         (time_of_day(), zone(), any::<bool>(), any::<bool>()),
         (any::<bool>(), any::<bool>(), prop::option::of(instant())),
+        (duration(), duration()),
     )
         .prop_map(
-            |((seat_limit, validity, cooldown, on), (at, tz, email, sms), (ru, reserve, since))| {
+            |(
+                (seat_limit, validity, cooldown, on),
+                (at, tz, email, sms),
+                (ru, reserve, since),
+                (min_validity, max_validity),
+            )| {
                 OrgSettings {
                     seat_limit,
                     validity,
+                    min_validity,
+                    max_validity,
                     reminders_enabled: on,
                     reminder_time: at,
                     time_zone: tz,
