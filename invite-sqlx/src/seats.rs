@@ -10,8 +10,8 @@
 
 use crate::codec::{self, backend};
 use crate::sql::Statements;
-use invite_core::{SeatPolicy, Seats};
 use invite_core::store::{Commit, StoreError};
+use invite_core::{SeatPolicy, Seats};
 use sqlx::PgConnection;
 
 /// The seat counts of an organization under its lock, before the commit applies.

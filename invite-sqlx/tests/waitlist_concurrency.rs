@@ -56,7 +56,13 @@ async fn full_with_waitlist(h: &Harness<PgStore>, policy: SeatPolicy) -> (TestOr
         let contact = Contact::parse_email(&format!("member{i:03}@example.com")).unwrap();
         let m = h
             .service
-            .add_member(&org.admin, org.id(), contact, None, Access::user(Role::ReadOnly))
+            .add_member(
+                &org.admin,
+                org.id(),
+                contact,
+                None,
+                Access::user(Role::ReadOnly),
+            )
             .await
             .expect("a member is added");
         members.push(m);
@@ -71,7 +77,13 @@ async fn full_with_waitlist(h: &Harness<PgStore>, policy: SeatPolicy) -> (TestOr
     };
     let answer = h
         .service
-        .invite_many_with(&org.admin, org.id(), &refs, Access::user(Role::ReadOnly), &options)
+        .invite_many_with(
+            &org.admin,
+            org.id(),
+            &refs,
+            Access::user(Role::ReadOnly),
+            &options,
+        )
         .await
         .expect("the invite runs");
     assert_eq!(answer.waitlisted.len(), WAITING);
@@ -104,7 +116,9 @@ async fn free_and_move_at_once(
         }));
     }
     for r in removals {
-        r.await.expect("the task ran").expect("the member is removed");
+        r.await
+            .expect("the task ran")
+            .expect("the member is removed");
     }
     let mut moves = Vec::new();
     for m in movers {
@@ -173,7 +187,11 @@ async fn many_movers_and_signups_racing_for_freed_seats_never_overfill(
         }
         let mut late = Vec::new();
         for t in tasks {
-            late.extend(t.await.expect("the task ran").expect("signups and moves commit"));
+            late.extend(
+                t.await
+                    .expect("the task ran")
+                    .expect("signups and moves commit"),
+            );
         }
         assert!(late.is_empty(), "no seat was free for the waitlist");
         let seats = h.store.seats(org.id(), h.now()).await.unwrap();

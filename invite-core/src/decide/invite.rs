@@ -8,12 +8,12 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::contact::{Channel, Contact};
 use crate::ids::UserRef;
 use crate::invitation::{Invitation, InvitationOptions, NewInvitation, Status};
-use crate::waitlist::{WaitingFor, WaitingInvite};
 use crate::member::{Member, Seats};
 use crate::org::{Organization, SeatPolicy};
 use crate::outbox::{MessageKind, OutboxMessage};
 use crate::refusal::Refusal;
 use crate::store::{Commit, SeatCheck, Write};
+use crate::waitlist::{WaitingFor, WaitingInvite};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -324,7 +324,12 @@ fn invite_each(
 }
 
 /// Adds a new invitation to `commit` with its first message (R7.1) and its audit event.
-pub(crate) fn queue_invitation(commit: &mut Commit, actor: &Actor, inv: &Invitation, now: DateTime<Utc>) {
+pub(crate) fn queue_invitation(
+    commit: &mut Commit,
+    actor: &Actor,
+    inv: &Invitation,
+    now: DateTime<Utc>,
+) {
     commit.outbox.push(OutboxMessage::new(
         inv.org,
         inv.id,

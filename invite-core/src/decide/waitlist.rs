@@ -315,7 +315,12 @@ mod tests {
         }
     }
 
-    fn facts<'a>(org: &'a Organization, seats: Seats, live: u64, head: &'a [WaitlistEntry]) -> AdvanceFacts<'a> {
+    fn facts<'a>(
+        org: &'a Organization,
+        seats: Seats,
+        live: u64,
+        head: &'a [WaitlistEntry],
+    ) -> AdvanceFacts<'a> {
         AdvanceFacts {
             org,
             seats,
@@ -352,7 +357,10 @@ mod tests {
         assert_eq!(invited, ["a@x.io", "b@x.io"]);
         assert_eq!(
             commit.waitlist,
-            vec![WaitlistWrite::Remove(head[0].id), WaitlistWrite::Remove(head[1].id)]
+            vec![
+                WaitlistWrite::Remove(head[0].id),
+                WaitlistWrite::Remove(head[1].id)
+            ]
         );
     }
 
@@ -361,19 +369,33 @@ mod tests {
         // given a waiting invitee who was invited meanwhile, then one who was not
         let org = standalone(5);
         let live = pending(&org, "a@x.io");
-        let head = [waiting_invite(&org, "a@x.io", 1), waiting_invite(&org, "b@x.io", 2)];
+        let head = [
+            waiting_invite(&org, "a@x.io", 1),
+            waiting_invite(&org, "b@x.io", 2),
+        ];
         let mut f = facts(&org, seats(5, 3), 0, &head);
         let open = [live];
         f.open = &open;
         // when the waitlist moves with one seat free
-        let d = advance(AdvanceFacts { seats: seats(5, 4), ..f }, now());
+        let d = advance(
+            AdvanceFacts {
+                seats: seats(5, 4),
+                ..f
+            },
+            now(),
+        );
         // then the first is dropped and the second invited
         let moves = d.answer.unwrap();
-        assert!(matches!(&moves[0], WaitlistMove::Dropped { reason, .. } if reason == "already_invited"));
+        assert!(
+            matches!(&moves[0], WaitlistMove::Dropped { reason, .. } if reason == "already_invited")
+        );
         assert!(matches!(moves[1], WaitlistMove::Invited { .. }));
         let commit = d.commit.unwrap();
         assert_eq!(commit.seat_check, Some(SeatCheck::free_of_live(1)));
-        assert_eq!(commit.invitations[0].record().status_at(now()), Status::Queued);
+        assert_eq!(
+            commit.invitations[0].record().status_at(now()),
+            Status::Queued
+        );
     }
 
     #[test]

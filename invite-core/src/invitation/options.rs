@@ -226,7 +226,11 @@ mod tests {
             ..InviteOptions::default()
         };
         assert!(ask(TimeDelta::days(7)).checked(&settings).is_ok());
-        for v in [TimeDelta::minutes(59), TimeDelta::days(8), TimeDelta::zero()] {
+        for v in [
+            TimeDelta::minutes(59),
+            TimeDelta::days(8),
+            TimeDelta::zero(),
+        ] {
             assert!(matches!(
                 ask(v).checked(&settings),
                 Err(Refusal::OutOfRange { field, .. }) if field == "validity"
@@ -241,7 +245,11 @@ mod tests {
             metadata: Some(m),
             ..InviteOptions::default()
         };
-        assert!(ask(serde_json::json!({"plan": "pro"})).checked(&settings).is_ok());
+        assert!(
+            ask(serde_json::json!({"plan": "pro"}))
+                .checked(&settings)
+                .is_ok()
+        );
         let big = "x".repeat(bounds::MAX_METADATA_BYTES);
         for m in [
             serde_json::json!([1, 2]),
@@ -268,7 +276,10 @@ mod tests {
         };
         let json = serde_json::to_string(&kept).unwrap();
         assert_eq!(json, r#"{"validity":86400,"by_hand":true}"#);
-        assert_eq!(serde_json::from_str::<InvitationOptions>(&json).unwrap(), kept);
+        assert_eq!(
+            serde_json::from_str::<InvitationOptions>(&json).unwrap(),
+            kept
+        );
         assert!(serde_json::from_str::<InvitationOptions>(r#"{"return_path":"//x"}"#).is_err());
     }
 }

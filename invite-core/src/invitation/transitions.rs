@@ -10,8 +10,8 @@
 //! asks for one has already checked that it applies.
 
 use super::{
-    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationOptions, Sender,
-    Status, Transition,
+    Action, CloseReason, CompletedBy, FailureReason, Invitation, InvitationOptions, Sender, Status,
+    Transition,
 };
 use crate::access::Access;
 use crate::clock::saturating_add;

@@ -58,7 +58,9 @@ impl Waitlists {
             .into_iter()
             .partition(|w| matches!(w, WaitlistWrite::Remove(_)));
         for w in removes {
-            let WaitlistWrite::Remove(id) = w else { continue };
+            let WaitlistWrite::Remove(id) = w else {
+                continue;
+            };
             let Some((org, position)) = self.place.remove(&id) else {
                 continue;
             };
@@ -71,7 +73,9 @@ impl Waitlists {
             }
         }
         for w in adds {
-            let WaitlistWrite::Add(mut e) = w else { continue };
+            let WaitlistWrite::Add(mut e) = w else {
+                continue;
+            };
             self.last += 1;
             e.position = self.last;
             self.place.insert(e.id, (e.org, e.position));

@@ -137,7 +137,11 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// An admin removes an entry from their organization's waitlist: it takes no seat.
     /// Refused with [`Refusal::WaitlistEntryNotFound`] for an entry that is gone, or that the
     /// actor cannot read (no probing of ids, R10.1).
-    pub async fn remove_from_waitlist(&self, actor: &Actor, entry: WaitlistId) -> Result<(), Error> {
+    pub async fn remove_from_waitlist(
+        &self,
+        actor: &Actor,
+        entry: WaitlistId,
+    ) -> Result<(), Error> {
         self.run(|_| async {
             let found = self.store.waitlist_entry(entry).await?;
             let Some(e) = found.filter(|e| authorize::reader_of(actor, e.org).is_ok()) else {

@@ -68,7 +68,13 @@ pub async fn r3_3_invites_without_a_seat_wait_and_move_in_order_as_seats_free<
     let three = ["w1@example.com", "w2@example.com", "w3@example.com"];
     let answer = h
         .service
-        .invite_many_with(&org.admin, org.id(), &three, Access::user(Role::ReadOnly), &waiting())
+        .invite_many_with(
+            &org.admin,
+            org.id(),
+            &three,
+            Access::user(Role::ReadOnly),
+            &waiting(),
+        )
         .await
         .unwrap();
     assert!(
@@ -81,7 +87,13 @@ pub async fn r3_3_invites_without_a_seat_wait_and_move_in_order_as_seats_free<
     // Asked again, an invitee keeps their place.
     let again = h
         .service
-        .invite_many_with(&org.admin, org.id(), &three[..1], Access::user(Role::ReadOnly), &waiting())
+        .invite_many_with(
+            &org.admin,
+            org.id(),
+            &three[..1],
+            Access::user(Role::ReadOnly),
+            &waiting(),
+        )
         .await
         .unwrap();
     assert_eq!(again.waitlisted[0].id, answer.waitlisted[0].id);
@@ -135,7 +147,14 @@ pub async fn r3_2_a_signup_refused_for_seats_waits_and_is_resent_when_a_seat_fre
     let access = Access::user(Role::ReadOnly);
     let asked = h
         .service
-        .invite_with(&org.admin, org.id(), ann, Channel::Email, access, &waiting())
+        .invite_with(
+            &org.admin,
+            org.id(),
+            ann,
+            Channel::Email,
+            access,
+            &waiting(),
+        )
         .await
         .unwrap();
     let ann_id = asked.outcomes[0].result.as_ref().unwrap().id;
@@ -159,7 +178,10 @@ pub async fn r3_2_a_signup_refused_for_seats_waits_and_is_resent_when_a_seat_fre
     );
     assert_eq!(h.status(ann_id).await, Status::Failed);
 
-    h.service.remove_member(&org.admin, member.id).await.unwrap();
+    h.service
+        .remove_member(&org.admin, member.id)
+        .await
+        .unwrap();
     let moves = moved(&h, &org).await;
     assert_eq!(
         moves,
@@ -180,9 +202,7 @@ pub async fn r3_2_a_signup_refused_for_seats_waits_and_is_resent_when_a_seat_fre
 
 /// R3.4, R3.5 with the waitlist: movers that race (every one decided before any commits)
 /// move each entry once and never reserve more seats than are free.
-pub async fn r3_4_racing_moves_of_one_waitlist_move_each_entry_once<S: Store + 'static>(
-    store: S,
-) {
+pub async fn r3_4_racing_moves_of_one_waitlist_move_each_entry_once<S: Store + 'static>(store: S) {
     let h = Harness::new(store);
     let settings = OrgSettings {
         seat_policy: SeatPolicy::ReserveOnInvite,
@@ -194,7 +214,13 @@ pub async fn r3_4_racing_moves_of_one_waitlist_move_each_entry_once<S: Store + '
     let addresses: Vec<String> = (0..8).map(|i| format!("w{i}@example.com")).collect();
     let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
     h.service
-        .invite_many_with(&org.admin, org.id(), &refs, Access::user(Role::ReadOnly), &waiting())
+        .invite_many_with(
+            &org.admin,
+            org.id(),
+            &refs,
+            Access::user(Role::ReadOnly),
+            &waiting(),
+        )
         .await
         .unwrap();
     h.service
@@ -223,9 +249,7 @@ pub async fn r3_4_racing_moves_of_one_waitlist_move_each_entry_once<S: Store + '
 /// The store's own obligations for waitlist writes: one entry per organization and address
 /// (a second is a `Version` conflict), entries answered in insertion order, an entry removed
 /// once (removing it again is `Missing`), a refused commit writing nothing.
-pub async fn waitlist_entries_are_one_per_address_in_order_and_removed_once<
-    S: Store + 'static,
->(
+pub async fn waitlist_entries_are_one_per_address_in_order_and_removed_once<S: Store + 'static>(
     store: S,
 ) {
     let h = Harness::new(store);
@@ -303,7 +327,11 @@ pub async fn waitlist_entries_are_one_per_address_in_order_and_removed_once<
         ]))
         .await
         .unwrap();
-    let again = conflict(h.store.commit(commit(vec![WaitlistWrite::Remove(a.id)])).await);
+    let again = conflict(
+        h.store
+            .commit(commit(vec![WaitlistWrite::Remove(a.id)]))
+            .await,
+    );
     assert!(matches!(again, Conflict::Missing { .. }));
     let keys: Vec<_> = h
         .store
@@ -331,7 +359,10 @@ pub async fn waitlist_entries_are_one_per_address_in_order_and_removed_once<
     let outsider = h.standalone(1).await;
     let r = refusal(h.service.remove_from_waitlist(&outsider.admin, b.id).await);
     assert_eq!(r, Refusal::WaitlistEntryNotFound(b.id));
-    h.service.remove_from_waitlist(&org.admin, b.id).await.unwrap();
+    h.service
+        .remove_from_waitlist(&org.admin, b.id)
+        .await
+        .unwrap();
     assert!(h.store.waitlist_entry(b.id).await.unwrap().is_none());
 }
 
@@ -359,7 +390,14 @@ pub async fn options_are_stored_with_the_invitation_and_carried_to_the_signup<
     let access = Access::user(Role::ReadOnly);
     let answer = h
         .service
-        .invite_with(&org.admin, org.id(), ann, Channel::Email, access.clone(), &options)
+        .invite_with(
+            &org.admin,
+            org.id(),
+            ann,
+            Channel::Email,
+            access.clone(),
+            &options,
+        )
         .await
         .unwrap();
     let inv = answer.outcomes[0].result.clone().unwrap();
@@ -381,11 +419,20 @@ pub async fn options_are_stored_with_the_invitation_and_carried_to_the_signup<
     assert_eq!(h.deliver().await.sent, 0);
     let token = answer.links[0].token.expose().to_owned();
     let preview = h.service.preview_link(&token).await.unwrap();
-    assert_eq!((preview.language, preview.invitation), (Language::Ru, inv.id));
-    assert_eq!(preview.return_path.as_ref().unwrap().as_str(), "/projects/7?tab=team");
+    assert_eq!(
+        (preview.language, preview.invitation),
+        (Language::Ru, inv.id)
+    );
+    assert_eq!(
+        preview.return_path.as_ref().unwrap().as_str(),
+        "/projects/7?tab=team"
+    );
     let signup = h.sign_up(&token).await;
     assert_eq!(signup.metadata(), Some(&metadata));
-    assert_eq!(signup.return_path().unwrap().as_str(), "/projects/7?tab=team");
+    assert_eq!(
+        signup.return_path().unwrap().as_str(),
+        "/projects/7?tab=team"
+    );
 
     // Sent by message: its own validity from delivery, in the invitee's language.
     let bob = Contact::parse_email("bob@example.com").unwrap();
@@ -396,7 +443,14 @@ pub async fn options_are_stored_with_the_invitation_and_carried_to_the_signup<
     };
     let answer = h
         .service
-        .invite_with(&org.admin, org.id(), bob, Channel::Email, access, &by_message)
+        .invite_with(
+            &org.admin,
+            org.id(),
+            bob,
+            Channel::Email,
+            access,
+            &by_message,
+        )
         .await
         .unwrap();
     assert!(answer.links.is_empty());

@@ -33,7 +33,14 @@ async fn invite_with(
     options: &InviteOptions,
 ) -> Result<decide::options::InviteAnswer, Error> {
     h.service
-        .invite_with(&org.admin, org.id(), contact(email), Channel::Email, user_access(), options)
+        .invite_with(
+            &org.admin,
+            org.id(),
+            contact(email),
+            Channel::Email,
+            user_access(),
+            options,
+        )
         .await
 }
 
@@ -67,7 +74,11 @@ async fn r1_2_an_invitation_validity_outside_the_organizations_bounds_is_refused
         validity: Some(TimeDelta::days(14)),
         ..InviteOptions::default()
     };
-    assert!(invite_with(&h, &org, "bob@example.com", &options).await.is_ok());
+    assert!(
+        invite_with(&h, &org, "bob@example.com", &options)
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -90,7 +101,11 @@ async fn r1_2_validity_bounds_must_keep_the_organizations_default_validity_insid
             "max_validity",
         ),
     ] {
-        let r = refusal(h.service.update_settings(&org.admin, org.id(), update).await);
+        let r = refusal(
+            h.service
+                .update_settings(&org.admin, org.id(), update)
+                .await,
+        );
         assert!(matches!(r, Refusal::OutOfRange { field: ref f, .. } if f == field));
     }
     assert_eq!(
@@ -207,7 +222,10 @@ async fn r3_3_a_by_hand_invite_that_waits_for_a_seat_is_sent_by_message_when_it_
     assert_eq!(answer.outcomes[0].result, Err(Refusal::NoSeatsAvailable));
     assert!(answer.links.is_empty());
     // when a seat frees and the waitlist moves
-    h.service.remove_member(&org.admin, member.id).await.unwrap();
+    h.service
+        .remove_member(&org.admin, member.id)
+        .await
+        .unwrap();
     let moves = h.service.advance_waitlist(org.id()).await.unwrap();
     let WaitlistMove::Invited { invitation, .. } = moves[0] else {
         panic!("a fresh invitation: {moves:?}");
@@ -233,7 +251,13 @@ async fn r3_5_an_expired_reservation_frees_a_seat_for_the_waitlist() {
         .await
         .unwrap();
     assert_eq!(answer.waitlisted.len(), 1);
-    assert!(h.service.advance_waitlist(org.id()).await.unwrap().is_empty());
+    assert!(
+        h.service
+            .advance_waitlist(org.id())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // when the reservation expires, with no command at all
     h.advance(TimeDelta::hours(72));
     assert_eq!(h.status(held.id).await, Status::Expired);
@@ -268,10 +292,15 @@ async fn r3_2_a_waiting_signup_whose_invitation_was_cancelled_is_dropped_without
         .unwrap();
     // when an admin cancels the failed invitation and a seat frees
     h.service.cancel(&org.admin, ann).await.unwrap();
-    h.service.remove_member(&org.admin, member.id).await.unwrap();
+    h.service
+        .remove_member(&org.admin, member.id)
+        .await
+        .unwrap();
     let moves = h.service.advance_waitlist(org.id()).await.unwrap();
     // then the cancelled one is dropped, and the seat goes to the next in line
-    assert!(matches!(&moves[0], WaitlistMove::Dropped { reason, .. } if reason == "action_not_allowed"));
+    assert!(
+        matches!(&moves[0], WaitlistMove::Dropped { reason, .. } if reason == "action_not_allowed")
+    );
     assert!(matches!(moves[1], WaitlistMove::Invited { .. }));
     assert_eq!(moves.len(), 2);
     let audit: Vec<_> = h
@@ -283,7 +312,12 @@ async fn r3_2_a_waiting_signup_whose_invitation_was_cancelled_is_dropped_without
         .collect();
     assert_eq!(
         audit,
-        ["waitlist.joined", "waitlist.joined", "waitlist.removed", "waitlist.moved"]
+        [
+            "waitlist.joined",
+            "waitlist.joined",
+            "waitlist.removed",
+            "waitlist.moved"
+        ]
     );
 }
 
@@ -296,13 +330,24 @@ async fn r10_1_readers_list_the_waitlist_and_only_admins_remove_from_it() {
         .unwrap();
     let entry = answer.waitlisted[0].id;
     let reader = Actor::read_only(org.id(), "u-r", "Rita");
-    let listed = h.service.waitlist(&reader, org.id(), None, 10).await.unwrap();
+    let listed = h
+        .service
+        .waitlist(&reader, org.id(), None, 10)
+        .await
+        .unwrap();
     assert_eq!(listed[0].id, entry);
     let r = refusal(h.service.remove_from_waitlist(&reader, entry).await);
     assert!(matches!(r, Refusal::Forbidden(_)));
     let outsider = h.standalone(1).await;
-    let r = refusal(h.service.waitlist(&outsider.admin, org.id(), None, 10).await);
-    assert!(matches!(r, Refusal::Forbidden(_) | Refusal::OrganizationNotFound(_)));
+    let r = refusal(
+        h.service
+            .waitlist(&outsider.admin, org.id(), None, 10)
+            .await,
+    );
+    assert!(matches!(
+        r,
+        Refusal::Forbidden(_) | Refusal::OrganizationNotFound(_)
+    ));
     let r = refusal(h.service.waitlist(&org.admin, org.id(), None, 0).await);
     assert!(matches!(r, Refusal::OutOfRange { .. }));
     h.service
@@ -311,5 +356,11 @@ async fn r10_1_readers_list_the_waitlist_and_only_admins_remove_from_it() {
         .unwrap();
     let r = refusal(h.service.remove_from_waitlist(&org.admin, entry).await);
     assert_eq!(r, Refusal::WaitlistEntryNotFound(entry));
-    assert!(h.store.waitlist(org.id(), None, 10).await.unwrap().is_empty());
+    assert!(
+        h.store
+            .waitlist(org.id(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
