@@ -9,8 +9,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use invite_core::{
     Access, Action, Channel, CloseReason, Commit, CompletedBy, Contact, FailureReason, Invitation,
-    InvitationId, InvitationRecord, Member, MemberId, MemoryStore, OrgId, OrgKind, OrgSettings,
-    Organization, RecordStore, Role, Sender, Status, UserRef, Write,
+    InvitationId, InvitationOptions, InvitationRecord, Member, MemberId, MemoryStore, OrgId,
+    OrgKind, OrgSettings, Organization, RecordStore, Role, Sender, Status, UserRef, Write,
 };
 use std::collections::HashMap;
 

@@ -133,9 +133,9 @@ pub fn invite(
 /// [`invite`] with per-invitation options (issue 11): the options are checked against the
 /// organization first (a bad one refuses the call, naming its field); each invitation keeps
 /// them; with [`Sending::ByHand`](crate::Sending::ByHand) its link is handed out instead of
-/// sent ([`options::hand_out`]); with [`InviteOptions::waitlist`](crate::InviteOptions) a
+/// sent (`options::hand_out`); with [`InviteOptions::waitlist`](crate::InviteOptions) a
 /// candidate refused with [`Refusal::NoSeatsAvailable`] joins the waitlist
-/// ([`options::wait_for_seat`]); a by-hand invite that waits is sent by message when it
+/// (`options::wait_for_seat`); a by-hand invite that waits is sent by message when it
 /// moves, as no admin is there to take its link then.
 pub fn invite_with(
     actor: &Actor,

@@ -148,8 +148,9 @@ async fn r7_1_a_sender_who_is_no_member_or_has_no_allowed_address_gets_no_notice
         }),
         ..SettingsUpdate::default()
     };
+    // (E-mail only is the operator's setting, issue 11.6.)
     h.service
-        .update_settings(&sms_only.admin, sms_only.id(), email_only)
+        .update_settings(&h.operator, sms_only.id(), email_only)
         .await
         .unwrap();
 
