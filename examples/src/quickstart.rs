@@ -29,8 +29,8 @@ use chrono_tz::Tz;
 use invite_core::{
     Access, Actor, Channel, ChannelRouter, ClientGrant, Clock, Contact, Dispatcher,
     DispatcherConfig, Error, InvitationService, Language, ListQuery, ManualClock, MemoryStore,
-    Notification, OrgId, OrgKind, OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role,
-    Status, Store, Tab,
+    Notification, OrgId, OrgKind, OrgSettings, PermissionLevel, RecordingNotifier, Refusal,
+    ReportOutcome, Role, Status, Store, Tab,
 };
 use invite_core::{Delivered, DeliveryReport, Notifier, NotifyError};
 use std::path::PathBuf;
@@ -165,13 +165,35 @@ fn channel_router(mail: Arc<dyn Notifier>, sms: Arc<dyn Notifier>) -> ChannelRou
 /// Hands each delivery receipt of the SMS centre to the service, which records it against the
 /// message whose delivery returned that provider id: `UNDELIV` or `REJECTD` make the
 /// invitation Failed with the reason. Runs until the notifier is dropped.
+///
+/// A receipt can overtake the dispatcher: the centre may send it as soon as it accepted the
+/// message, before the dispatcher has committed the batch's outcomes (with the centre's id
+/// for each message). The service then answers `UnknownMessage`, so such a receipt is tried
+/// again a few times, a little later each time.
 fn relay_delivery_reports(service: Arc<Service>, mut reports: mpsc::Receiver<DeliveryReport>) {
     tokio::spawn(async move {
         while let Some(report) = reports.recv().await {
-            match service.record_delivery_report(&report).await {
-                Ok(outcome) => println!("SMS receipt {}: {outcome:?}", report.provider_id),
-                Err(e) => eprintln!("SMS receipt {} not recorded: {e}", report.provider_id),
-            }
+            let service = service.clone();
+            tokio::spawn(async move {
+                let mut pause = std::time::Duration::from_millis(50);
+                for _ in 0..6 {
+                    match service.record_delivery_report(&report).await {
+                        Ok(ReportOutcome::UnknownMessage) => {
+                            tokio::time::sleep(pause).await;
+                            pause *= 2;
+                        }
+                        Ok(outcome) => {
+                            println!("SMS receipt {}: {outcome:?}", report.provider_id);
+                            return;
+                        }
+                        Err(e) => {
+                            eprintln!("SMS receipt {} not recorded: {e}", report.provider_id);
+                            return;
+                        }
+                    }
+                }
+                eprintln!("SMS receipt {}: no such message", report.provider_id);
+            });
         }
     });
 }
@@ -232,13 +254,14 @@ async fn main() -> Res {
     let clock = Arc::new(ManualClock::new(at(2, 9, 0))); // Monday 2 March 2026, 09:00 Moscow
     let notifier = Arc::new(RecordingNotifier::new());
     let service = Arc::new(InvitationService::new(store.clone(), clock.clone()));
+    let mail = open_mail().await?;
     let sms = open_sms().await?;
     println!("SMS: {}", sms.destination);
     if let Some(reports) = sms.reports {
         relay_delivery_reports(service.clone(), reports);
     }
     let delivery = Recorded {
-        router: channel_router(open_mail().await?, sms.notifier),
+        router: channel_router(mail, sms.notifier),
         record: notifier.clone(),
     };
     let dispatcher = Dispatcher::new(
