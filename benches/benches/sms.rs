@@ -1,8 +1,16 @@
-//! SMS delivery: 1,000 SMS through `invite_sms::SmsNotifier` (template rendering, segmentation,
-//! `submit_sm` over its one session, concurrent `deliver` calls keeping the window full)
-//! against a bare loop of the same SMPP client crate (rusmppc) sending the same segments,
-//! built beforehand, with the same window, to the same loopback SMPP server, in the same run.
-//! Prints SMS per second for both and the throughput ratio (target: 0.8 or better).
+//! SMS delivery, against a bare loop of the same SMPP client crate (rusmppc) sending the same
+//! segments, built beforehand, with the same window, to the same loopback SMPP server, in the
+//! same run:
+//!
+//! - **notifier**: 1,000 SMS through `invite_sms::SmsNotifier` (template rendering,
+//!   segmentation, `submit_sm` over its one session, concurrent `deliver` calls keeping the
+//!   window full);
+//! - **dispatcher**: 1,000 SMS invitations, committed beforehand, drained by the core's
+//!   `Dispatcher` through `SmsNotifier` (claim under a lease, link minting and its commit,
+//!   rendering, `submit_sm`, the outcome commit with the SMSC's message id), as an
+//!   application sends them; the bare loop sends the segments the dispatcher sent.
+//!
+//! Prints SMS per second for each side and the throughput ratios (target: 0.8 or better).
 //!
 //! ```sh
 //! cargo bench -p invite-benches --bench sms
@@ -11,10 +19,12 @@
 //! Uses the server of `scripts/smpp-server` when `SMPP_TEST_URL` is set, otherwise starts
 //! `scripts/smpp_server.js` itself (needs `node` and `npm ci` in `scripts/`).
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use invite_core::{
-    Channel, InvitationId, InvitationType, Language, MessageId, MessageKind, Notification,
-    Notifier, SignupUrl,
+    Access, Actor, Channel, Contact, Delivered, Dispatcher, DispatcherConfig, InvitationId,
+    InvitationService, InvitationType, Language, ManualClock, MemoryStore, MessageId, MessageKind,
+    Notification, Notifier, NotifyError, OrgKind, OrgSettings, Role, SignupUrl,
 };
 use invite_sms::SmsNotifier;
 use rusmpp::pdus::{BindTransceiver, SubmitSm};
@@ -24,7 +34,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -53,6 +63,12 @@ async fn run(port: u16, messages: usize, quick: bool) -> Result<(), BoxError> {
     let mut notifier_rates = Vec::new();
     let mut bare_rates = Vec::new();
     let mut ratios = Vec::new();
+    let mut dispatcher_rates = Vec::new();
+    let mut dispatcher_bare_rates = Vec::new();
+    let mut dispatcher_ratios = Vec::new();
+    // Three digits of each number tell the rounds apart (11-digit Russian numbers, valid in
+    // the numbering plan, as invitations need).
+    let base = uuid::Uuid::new_v4().as_u128() % 1_000;
     for round in 0..if quick { 1 } else { ROUNDS } {
         // Fresh destinations for each side: the server writes one file per destination, and
         // creating a file costs more than appending to one.
@@ -94,6 +110,17 @@ async fn run(port: u16, messages: usize, quick: bool) -> Result<(), BoxError> {
         notifier_rates.push(n);
         bare_rates.push(b);
         ratios.push(n / b);
+
+        let run = (base + round as u128) % 1_000;
+        let (d, b) = dispatcher_round(&url, port, messages, run).await?;
+        println!(
+            "round {}: Dispatcher + SmsNotifier {d:.0} SMS/s; bare rusmppc (its segments) {b:.0} SMS/s; ratio {:.2}",
+            round + 1,
+            d / b
+        );
+        dispatcher_rates.push(d);
+        dispatcher_bare_rates.push(b);
+        dispatcher_ratios.push(d / b);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -107,7 +134,129 @@ async fn run(port: u16, messages: usize, quick: bool) -> Result<(), BoxError> {
         notifier_rates.len(),
         median(&mut ratios)
     );
+    let (d, b) = (
+        median(&mut dispatcher_rates),
+        median(&mut dispatcher_bare_rates),
+    );
+    println!(
+        "sms-dispatcher/{messages} SMS, window {WINDOW} (median of {} rounds): Dispatcher + SmsNotifier {d:.0} SMS/s, bare rusmppc {b:.0} SMS/s, throughput ratio {:.2} (median of round ratios; target >= 0.80)",
+        dispatcher_rates.len(),
+        median(&mut dispatcher_ratios)
+    );
     Ok(())
+}
+
+/// Records what the dispatcher delivered, so the bare loop sends the very same segments.
+struct Recording<N> {
+    inner: N,
+    seen: Mutex<Vec<(Notification, Delivered)>>,
+}
+
+#[async_trait]
+impl<N: Notifier> Notifier for Recording<N> {
+    async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
+        let delivered = self.inner.deliver(n).await?;
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((n.clone(), delivered.clone()));
+        Ok(delivered)
+    }
+}
+
+type BenchDispatcher = Dispatcher<Arc<MemoryStore>, Arc<Recording<SmsNotifier>>, Arc<ManualClock>>;
+
+/// `messages` SMS invitations to `+7{code}{run}{i}`, committed (not timed), and a dispatcher
+/// over a bound `SmsNotifier` with `WINDOW` deliveries in flight, ready to drain them.
+async fn prepared_dispatcher(
+    url: &str,
+    messages: usize,
+    code: u16,
+    run: u128,
+) -> Result<(BenchDispatcher, Arc<Recording<SmsNotifier>>), BoxError> {
+    let clock = Arc::new(ManualClock::new(start()));
+    let store = Arc::new(MemoryStore::new());
+    let service = InvitationService::new(store.clone(), clock.clone());
+    let operator = Actor::Operator { id: "bench".into() };
+    let org = service
+        .create_organization(
+            &operator,
+            "Bench Org",
+            OrgKind::Standalone,
+            OrgSettings::with_seats(messages as u32 + 10),
+        )
+        .await?;
+    let admin = Actor::admin(org.id, "u1", "Bench Admin");
+    for i in 0..messages {
+        let to = Contact::parse_phone(&format!("+7{code}{run:03}{i:04}"))?;
+        let access = Access::user(Role::ReadOnly);
+        service
+            .invite(&admin, org.id, to, Channel::Sms, access)
+            .await?;
+    }
+    let notifier = SmsNotifier::from_url(url)?.build()?;
+    notifier.connect().await?; // bound before the clock starts, as the bare client is
+    let recording = Arc::new(Recording {
+        inner: notifier,
+        seen: Mutex::new(Vec::new()),
+    });
+    let config = DispatcherConfig {
+        concurrency: WINDOW, // as many in flight as the session's window
+        ..DispatcherConfig::new("https://app.example.com/signup?token=")
+    };
+    let dispatcher = Dispatcher::new(store, recording.clone(), clock, config);
+    Ok((dispatcher, recording))
+}
+
+/// Drains a prepared dispatcher; its time, and what it delivered.
+async fn through_dispatcher(
+    dispatcher: &BenchDispatcher,
+    recording: &Recording<SmsNotifier>,
+    messages: usize,
+) -> Result<(Duration, Vec<Notification>), BoxError> {
+    let t = Instant::now();
+    let report = dispatcher.drain().await?;
+    let elapsed = t.elapsed();
+    assert_eq!(report.sent as usize, messages, "every message delivered");
+    let seen = std::mem::take(&mut *recording.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    let parts: u32 = seen.iter().map(|(_, d)| d.parts).sum();
+    assert_eq!(parts as usize, messages, "one segment each");
+    Ok((elapsed, seen.into_iter().map(|(n, _)| n).collect()))
+}
+
+/// Dispatcher, bare, bare, dispatcher: on a shared machine the load drifts, and this order
+/// gives both sides the same share of it (and of the server's warm-up). The bare loops send
+/// the first dispatcher's segments to fresh numbers. Returns both rates, SMS/s.
+async fn dispatcher_round(
+    url: &str,
+    port: u16,
+    messages: usize,
+    run: u128,
+) -> Result<(f64, f64), BoxError> {
+    let first = prepared_dispatcher(url, messages, 908, run).await?;
+    let second = prepared_dispatcher(url, messages, 909, run).await?;
+    let client = bare_client(port).await?;
+    let (d1, seen) = through_dispatcher(&first.0, &first.1, messages).await?;
+    let pdus = |code: u16| -> Result<Vec<SubmitSm>, BoxError> {
+        seen.iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut n = n.clone();
+                n.to = format!("+7{code}{run:03}{i:04}");
+                bare_pdu(&first.1.inner, &n)
+            })
+            .collect()
+    };
+    let (bare_1, bare_2) = (pdus(910)?, pdus(911)?);
+    let b1 = through_bare_client(&client, bare_1).await?;
+    let b2 = through_bare_client(&client, bare_2).await?;
+    let (d2, _) = through_dispatcher(&second.0, &second.1, messages).await?;
+    first.1.inner.close().await;
+    second.1.inner.close().await;
+    let _ = client.unbind().await;
+    let _ = client.close().await;
+    let rate = |a: Duration, b: Duration| 2.0 * messages as f64 / (a + b).as_secs_f64();
+    Ok((rate(d1, d2), rate(b1, b2)))
 }
 
 /// The notifier: every message a concurrent `deliver`, the window full.

@@ -9,11 +9,14 @@
 //! clock, which decides; a [`Dispatcher`], which delivers the outbox through a notifier; and
 //! the reads a dashboard needs. Here `MemoryStore` is the store, unless `DATABASE_URL` names a
 //! PostgreSQL database: then the story runs on `invite_sqlx::PgStore`, which applies its
-//! migrations first. E-mails are written as `.eml` files into `target/quickstart-mail/` by
+//! migrations first. The notifier is a [`ChannelRouter`]: each message goes to the notifier of
+//! its channel. E-mails are written as `.eml` files into `target/quickstart-mail/` by
 //! `invite_lettre::FileNotifier`, or sent over SMTP when `SMTP_URL` is set
-//! (`SMTP_URL=smtp://127.0.0.1:2525?tls=none`); a `RecordingNotifier` also keeps every message
-//! (SMS included, which has no gateway here), and a `ManualClock` lets four days pass in a
-//! second.
+//! (`SMTP_URL=smtp://127.0.0.1:2525?tls=none`); SMS are written as `.sms` files beside them by
+//! `invite_sms::SmsFileNotifier`, or sent to an SMS centre over SMPP when `SMPP_URL` is set
+//! (`SMPP_URL=smpp://invite:secret@127.0.0.1:2775?source=Northwind`), its delivery receipts
+//! fed back to the service. A `RecordingNotifier` also keeps every delivered message, so the
+//! story can "click" the links, and a `ManualClock` lets four days pass in a second.
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo run -p invite-examples --bin quickstart
@@ -24,12 +27,17 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use invite_core::{
-    Access, Actor, Channel, ClientGrant, Clock, Contact, Dispatcher, DispatcherConfig, Error,
-    InvitationService, Language, ListQuery, ManualClock, MemoryStore, Notification, OrgId, OrgKind,
-    OrgSettings, PermissionLevel, RecordingNotifier, Refusal, Role, Status, Store, Tab,
+    Access, Actor, Channel, ChannelRouter, ClientGrant, Clock, Contact, Dispatcher,
+    DispatcherConfig, Error, InvitationService, Language, ListQuery, ManualClock, MemoryStore,
+    Notification, OrgId, OrgKind, OrgSettings, PermissionLevel, RecordingNotifier, Refusal,
+    ReportOutcome, Role, Status, Store, Tab,
 };
-use invite_core::{Delivered, MemberQuery, MemberState, MemberTab, Notifier, NotifyError};
+use invite_core::{
+    Delivered, DeliveryReport, MemberQuery, MemberState, MemberTab, Notifier, NotifyError,
+};
+use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// What the story returns: any error stops it with a non-zero exit code.
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
@@ -69,6 +77,16 @@ async fn open_postgres(_url: &str) -> Res<Arc<dyn Store>> {
     )
 }
 
+/// The service of the story: shared with the task that records SMS delivery receipts.
+type Service = InvitationService<Arc<dyn Store>, Arc<ManualClock>>;
+
+/// The directory the development notifiers write into: `.eml` and `.sms` files side by side.
+fn outbox_dir() -> Res<PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/quickstart-mail");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.canonicalize()?)
+}
+
 /// The e-mail notifier: SMTP when `SMTP_URL` is set (for example
 /// `smtp://127.0.0.1:2525?tls=none`), otherwise `.eml` files in `target/quickstart-mail/`.
 async fn open_mail() -> Res<Arc<dyn Notifier>> {
@@ -78,14 +96,11 @@ async fn open_mail() -> Res<Arc<dyn Notifier>> {
         Ok(url) => {
             let smtp = invite_lettre::SmtpNotifier::from_url(&url, from)?.build()?;
             smtp.test_connection().await?;
-            println!("e-mail: SMTP to {url}");
+            println!("e-mail: SMTP to {}", without_credentials(&url));
             Ok(Arc::new(smtp))
         }
         Err(_) => {
-            let dir =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/quickstart-mail");
-            std::fs::create_dir_all(&dir)?;
-            let dir = dir.canonicalize()?;
+            let dir = outbox_dir()?;
             println!(
                 "e-mail: .eml files in {} (set SMTP_URL to send over SMTP)",
                 dir.display()
@@ -95,20 +110,139 @@ async fn open_mail() -> Res<Arc<dyn Notifier>> {
     }
 }
 
-/// Sends e-mail with the real notifier (SMS has no gateway here) and records every delivered
-/// message, so the story can print them and "click" their links.
-struct Mail {
-    email: Arc<dyn Notifier>,
+/// The SMS notifier, and where it sends.
+struct Sms {
+    notifier: Arc<dyn Notifier>,
+    /// Where the messages go, for the run to say.
+    destination: String,
+    /// The directory of the `.sms` files, when they are written as files.
+    files: Option<PathBuf>,
+    /// The SMS centre's delivery receipts, when there is one.
+    reports: Option<mpsc::Receiver<DeliveryReport>>,
+}
+
+/// The SMS notifier: an SMS centre over SMPP when `SMPP_URL` is set (for example
+/// `smpp://invite:secret@127.0.0.1:2775?source=Northwind`), bound now so a wrong password or
+/// an unreachable centre stops the run at once; otherwise `.sms` files beside the `.eml` files,
+/// each segment as it would be sent.
+async fn open_sms() -> Res<Sms> {
+    match std::env::var("SMPP_URL") {
+        Ok(url) => {
+            let smpp = invite_sms::SmsNotifier::from_url(&url)?.build()?;
+            smpp.connect().await?;
+            let destination = format!("SMPP to {}", without_credentials(&url));
+            let reports = smpp.delivery_reports();
+            Ok(Sms {
+                notifier: Arc::new(smpp),
+                destination,
+                files: None,
+                reports,
+            })
+        }
+        Err(_) => {
+            let dir = outbox_dir()?;
+            let source = invite_sms::SourceAddress::parse("Northwind")?;
+            Ok(Sms {
+                notifier: Arc::new(invite_sms::SmsFileNotifier::new(&dir, source)),
+                destination: format!(
+                    ".sms files in {} (set SMPP_URL to send over SMPP)",
+                    dir.display()
+                ),
+                files: Some(dir),
+                reports: None,
+            })
+        }
+    }
+}
+
+/// One notifier for both channels: e-mail to `mail`, SMS to `sms`. A message by a channel with
+/// no notifier would fail permanently, naming the channel.
+fn channel_router(mail: Arc<dyn Notifier>, sms: Arc<dyn Notifier>) -> ChannelRouter {
+    ChannelRouter::builder()
+        .channel(Channel::Email, mail)
+        .channel(Channel::Sms, sms)
+        .build()
+}
+
+/// Hands each delivery receipt of the SMS centre to the service, which records it against the
+/// message whose delivery returned that provider id: `UNDELIV` or `REJECTD` make the
+/// invitation Failed with the reason. Runs until the notifier is dropped.
+///
+/// A receipt can overtake the dispatcher: the centre may send it as soon as it accepted the
+/// message, before the dispatcher has committed the batch's outcomes (with the centre's id
+/// for each message). The service then answers `UnknownMessage`, so such a receipt is tried
+/// again a few times, a little later each time.
+fn relay_delivery_reports(service: Arc<Service>, mut reports: mpsc::Receiver<DeliveryReport>) {
+    tokio::spawn(async move {
+        while let Some(report) = reports.recv().await {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let mut pause = std::time::Duration::from_millis(50);
+                for _ in 0..6 {
+                    match service.record_delivery_report(&report).await {
+                        Ok(ReportOutcome::UnknownMessage) => {
+                            tokio::time::sleep(pause).await;
+                            pause *= 2;
+                        }
+                        Ok(outcome) => {
+                            println!("SMS receipt {}: {outcome:?}", report.provider_id);
+                            return;
+                        }
+                        Err(e) => {
+                            eprintln!("SMS receipt {} not recorded: {e}", report.provider_id);
+                            return;
+                        }
+                    }
+                }
+                eprintln!("SMS receipt {}: no such message", report.provider_id);
+            });
+        }
+    });
+}
+
+/// Says where each SMS delivered so far went: its `.sms` file (named by `SmsFileNotifier` after
+/// the number and the message id), or the SMS centre.
+fn say_where_sms_went(destination: &str, files: Option<&std::path::Path>, sent: &[Notification]) {
+    for n in sent.iter().filter(|n| n.channel == Channel::Sms) {
+        match files {
+            Some(dir) => {
+                let digits = n.to.trim_start_matches('+');
+                let file = dir.join(format!("{digits}.{}.sms", n.message_id));
+                println!("SMS to {}: {}", n.to, file.display());
+            }
+            None => println!("SMS to {}: {destination}", n.to),
+        }
+    }
+}
+
+/// `url` without its user and password, for printing.
+fn without_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Delivers through the channel router and records every delivered message, so the story can
+/// print them and "click" their links. The router's answer (with the SMS centre's message id,
+/// which receipts are matched by) is what the dispatcher records.
+struct Recorded {
+    router: ChannelRouter,
     record: Arc<RecordingNotifier>,
 }
 
 #[async_trait::async_trait]
-impl Notifier for Mail {
+impl Notifier for Recorded {
     async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
-        if n.channel == Channel::Email {
-            self.email.deliver(n).await?;
-        }
-        self.record.deliver(n).await
+        let delivered = self.router.deliver(n).await?;
+        self.record.deliver(n).await?;
+        Ok(delivered)
     }
 }
 
@@ -121,14 +255,20 @@ async fn main() -> Res {
     let store = open_store().await?;
     let clock = Arc::new(ManualClock::new(at(2, 9, 0))); // Monday 2 March 2026, 09:00 Moscow
     let notifier = Arc::new(RecordingNotifier::new());
-    let service = InvitationService::new(store.clone(), clock.clone());
-    let mail = Mail {
-        email: open_mail().await?,
+    let service = Arc::new(InvitationService::new(store.clone(), clock.clone()));
+    let mail = open_mail().await?;
+    let sms = open_sms().await?;
+    println!("SMS: {}", sms.destination);
+    if let Some(reports) = sms.reports {
+        relay_delivery_reports(service.clone(), reports);
+    }
+    let delivery = Recorded {
+        router: channel_router(mail, sms.notifier),
         record: notifier.clone(),
     };
     let dispatcher = Dispatcher::new(
         store.clone(),
-        mail,
+        delivery,
         clock.clone(),
         DispatcherConfig::new("https://app.example.com/signup?token="),
     );
@@ -236,6 +376,11 @@ async fn main() -> Res {
     let report = dispatcher.drain().await?;
     inbox.print_new();
     println!("delivered {} of {} messages", report.sent, report.claimed);
+    say_where_sms_went(
+        &sms.destination,
+        sms.files.as_deref(),
+        &inbox.notifier.delivered(),
+    );
 
     heading("4. Invitees sign up with the link from their message");
     clock.advance(TimeDelta::minutes(20));
@@ -472,9 +617,9 @@ async fn main() -> Res {
     Ok(())
 }
 
-/// The messages the notifier accepted. A real application plugs in an SMTP or SMS notifier
-/// instead of `RecordingNotifier`; this one keeps them in memory, so we can print them and
-/// "click" their links.
+/// The messages the notifiers accepted, as `RecordingNotifier` kept them beside the real
+/// delivery: a real application has no such copy; the story needs one to print the messages
+/// and "click" their links.
 struct Inbox {
     notifier: Arc<RecordingNotifier>,
     shown: usize,
