@@ -105,7 +105,7 @@ async fn signup_page_previews_then_signs_up_with_the_csrf_token() {
     assert_eq!(s, StatusCode::OK);
     assert!(text(&v).contains("signup-done"), "{v}");
     let (s, _, v) = w.send(form_post(&token, Some(&cookie), &field)).await;
-    assert_eq!(s, StatusCode::GONE);
+    assert_eq!(s, StatusCode::CONFLICT);
     assert!(text(&v).contains("already used"));
     // Unknown links: 404 with the reason, in Russian when asked.
     let (s, _, v) = w
