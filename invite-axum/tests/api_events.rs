@@ -114,16 +114,12 @@ async fn an_organizations_events_page_after_the_cursor_each_once_in_order() {
 async fn every_organizations_events_are_the_applications_and_the_operators() {
     let w = World::new();
     let acme = standalone(&w, 5).await;
-    let other = w
-        .org("Globex", json!({ "kind": "standalone" }), 5)
-        .await;
+    let other = w.org("Globex", json!({ "kind": "standalone" }), 5).await;
     let (names, _) = read_all(&w, &w.operator, "/api/events", 100).await;
     assert_eq!(names, ["organization.created", "organization.created"]);
     let (names, _) = read_all(&w, &Actor::Application, "/api/events", 1).await;
     assert_eq!(names.len(), 2);
-    let (_, _, v) = w
-        .call("GET", "/api/events", Some(&w.operator), None)
-        .await;
+    let (_, _, v) = w.call("GET", "/api/events", Some(&w.operator), None).await;
     let orgs: Vec<&str> = v["events"]
         .as_array()
         .expect("events")
@@ -151,22 +147,28 @@ async fn the_feeds_refusals_have_their_codes() {
         ("?after=zzz", StatusCode::BAD_REQUEST, "bad_request"),
         ("?after=1", StatusCode::BAD_REQUEST, "bad_request"),
         ("?limit=0", StatusCode::UNPROCESSABLE_ENTITY, "out_of_range"),
-        ("?limit=1001", StatusCode::UNPROCESSABLE_ENTITY, "out_of_range"),
+        (
+            "?limit=1001",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "out_of_range",
+        ),
         ("?invitation=nope", StatusCode::BAD_REQUEST, "bad_request"),
     ] {
         let (s, _, v) = w
             .call("GET", &format!("{path}{query}"), Some(&a), None)
             .await;
-        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{query}");
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{query}"
+        );
     }
     let (_, _, v) = w
         .call("GET", &format!("{path}?limit=0"), Some(&a), None)
         .await;
     assert_eq!(v["error"]["details"]["field"], "limit");
     // Another organization's admin may not read it.
-    let other = w
-        .org("Globex", json!({ "kind": "standalone" }), 5)
-        .await;
+    let other = w.org("Globex", json!({ "kind": "standalone" }), 5).await;
     let (s, _, v) = w.call("GET", &path, Some(&admin(&other)), None).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),

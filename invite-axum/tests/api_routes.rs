@@ -144,7 +144,14 @@ fn ops(sc: &Scene) -> Vec<Op> {
             &a,
             forbidden,
         ),
-        row("GET", "/api/orgs/{org}", format!("/api/orgs/{org}"), None, &a, false),
+        row(
+            "GET",
+            "/api/orgs/{org}",
+            format!("/api/orgs/{org}"),
+            None,
+            &a,
+            false,
+        ),
         row(
             "PATCH",
             "/api/orgs/{org}/settings",
@@ -185,12 +192,54 @@ fn ops(sc: &Scene) -> Vec<Op> {
             &a,
             true,
         ),
-        row("GET", "/api/orgs/{org}/clients", format!("/api/orgs/{org}/clients"), None, &a, false),
-        row("GET", "/api/orgs/{org}/dashboard", format!("/api/orgs/{org}/dashboard"), None, &a, false),
-        row("GET", "/api/orgs/{org}/seats", format!("/api/orgs/{org}/seats"), None, &a, false),
-        row("GET", "/api/orgs/{org}/series", format!("/api/orgs/{org}/series"), None, &a, false),
-        row("GET", "/api/orgs/{org}/audit", format!("/api/orgs/{org}/audit"), None, &a, false),
-        row("GET", "/api/orgs/{org}/events", format!("/api/orgs/{org}/events"), None, &a, false),
+        row(
+            "GET",
+            "/api/orgs/{org}/clients",
+            format!("/api/orgs/{org}/clients"),
+            None,
+            &a,
+            false,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/dashboard",
+            format!("/api/orgs/{org}/dashboard"),
+            None,
+            &a,
+            false,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/seats",
+            format!("/api/orgs/{org}/seats"),
+            None,
+            &a,
+            false,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/series",
+            format!("/api/orgs/{org}/series"),
+            None,
+            &a,
+            false,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/audit",
+            format!("/api/orgs/{org}/audit"),
+            None,
+            &a,
+            false,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/events",
+            format!("/api/orgs/{org}/events"),
+            None,
+            &a,
+            false,
+        ),
         with(
             row("GET", "/api/events", "/api/events".into(), None, &op, false),
             &a,
@@ -232,12 +281,21 @@ fn ops(sc: &Scene) -> Vec<Op> {
             "POST",
             "/api/orgs/{org}/invitations/directory",
             format!("/api/orgs/{org}/invitations/directory"),
-            Some(json!({ "users": [{ "user": "app-9", "email": "n9@example.com" }], "channel": "email", "access": user() })),
+            Some(
+                json!({ "users": [{ "user": "app-9", "email": "n9@example.com" }], "channel": "email", "access": user() }),
+            ),
             &a,
             true,
         ),
         selection,
-        row("GET", "/api/orgs/{org}/members", format!("/api/orgs/{org}/members"), None, &a, false),
+        row(
+            "GET",
+            "/api/orgs/{org}/members",
+            format!("/api/orgs/{org}/members"),
+            None,
+            &a,
+            false,
+        ),
         row(
             "POST",
             "/api/orgs/{org}/members",
@@ -247,7 +305,14 @@ fn ops(sc: &Scene) -> Vec<Op> {
             true,
         ),
         with(
-            row("GET", "/api/invitations/{id}", format!("/api/invitations/{p}"), None, &a, false),
+            row(
+                "GET",
+                "/api/invitations/{id}",
+                format!("/api/invitations/{p}"),
+                None,
+                &a,
+                false,
+            ),
             &x,
             no_inv,
         ),
@@ -312,12 +377,26 @@ fn ops(sc: &Scene) -> Vec<Op> {
             no_inv,
         ),
         with(
-            row("GET", "/api/members/{id}", format!("/api/members/{m}"), None, &a, false),
+            row(
+                "GET",
+                "/api/members/{id}",
+                format!("/api/members/{m}"),
+                None,
+                &a,
+                false,
+            ),
             &x,
             no_member,
         ),
         with(
-            row("DELETE", "/api/members/{id}", format!("/api/members/{m}"), None, &a, true),
+            row(
+                "DELETE",
+                "/api/members/{id}",
+                format!("/api/members/{m}"),
+                None,
+                &a,
+                true,
+            ),
             &x,
             no_member,
         ),
@@ -338,7 +417,9 @@ fn ops(sc: &Scene) -> Vec<Op> {
                 "POST",
                 "/api/delivery-reports",
                 "/api/delivery-reports".into(),
-                Some(json!({ "provider_id": sc.report, "outcome": { "Failed": { "reason": "UNDELIV err:001" } } })),
+                Some(
+                    json!({ "provider_id": sc.report, "outcome": { "Failed": { "reason": "UNDELIV err:001" } } }),
+                ),
                 &Actor::Application,
                 true,
             ),
@@ -346,13 +427,19 @@ fn ops(sc: &Scene) -> Vec<Op> {
             forbidden,
         ),
         signup("/api/signup/preview", json!({ "token": sc.token }), false),
-        signup("/api/signup", json!({ "token": sc.token, "user_ref": "app-p" }), true),
+        signup(
+            "/api/signup",
+            json!({ "token": sc.token, "user_ref": "app-p" }),
+            true,
+        ),
     ]
 }
 
 impl Op {
     async fn call(&self, w: &World, actor: Option<&Actor>) -> (StatusCode, Value) {
-        let (s, _, v) = w.call(self.method, &self.path, actor, self.body.clone()).await;
+        let (s, _, v) = w
+            .call(self.method, &self.path, actor, self.body.clone())
+            .await;
         (s, v)
     }
 
@@ -372,7 +459,10 @@ impl Op {
                 })
                 .collect()
         } else {
-            vec![(status, v["error"]["code"].as_str().unwrap_or("none").to_owned())]
+            vec![(
+                status,
+                v["error"]["code"].as_str().unwrap_or("none").to_owned(),
+            )]
         }
     }
 }
@@ -385,8 +475,16 @@ async fn the_table_holds_every_documented_operation_and_each_is_routed() {
         .map(|o| (o.method.to_owned(), o.template.to_owned()))
         .collect();
     table.sort();
-    assert_eq!(table, sc.w.doc.operations(), "the table and the document agree");
-    assert!(sc.w.doc.dangling_refs().is_empty(), "{:?}", sc.w.doc.dangling_refs());
+    assert_eq!(
+        table,
+        sc.w.doc.operations(),
+        "the table and the document agree"
+    );
+    assert!(
+        sc.w.doc.dangling_refs().is_empty(),
+        "{:?}",
+        sc.w.doc.dangling_refs()
+    );
     // Each documented operation reaches its handler: the answer is a success or the API's
     // JSON error (a bare 404 or 405 would be axum's, for a route the router lacks). The rows
     // run in turn on one world, so a later one may find its invitation changed by an
@@ -472,14 +570,22 @@ async fn every_command_answers_409_when_concurrent_changes_win_every_retry() {
     // Nothing was written: the invitation is still Pending, the member still there.
     sc.w.mode(PASS);
     let a = admin(&sc.org);
-    let (_, _, v) = sc
-        .w
-        .call("GET", &format!("/api/invitations/{}", sc.pending), Some(&a), None)
+    let (_, _, v) =
+        sc.w.call(
+            "GET",
+            &format!("/api/invitations/{}", sc.pending),
+            Some(&a),
+            None,
+        )
         .await;
     assert_eq!(v["status"], "pending");
-    let (s, _, _) = sc
-        .w
-        .call("GET", &format!("/api/members/{}", sc.member), Some(&a), None)
+    let (s, _, _) =
+        sc.w.call(
+            "GET",
+            &format!("/api/members/{}", sc.member),
+            Some(&a),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -503,9 +609,13 @@ async fn every_route_answers_503_when_the_store_is_down_and_keeps_the_cause_in_t
     }
     sc.w.mode(PASS);
     let a = admin(&sc.org);
-    let (s, _, _) = sc
-        .w
-        .call("GET", &format!("/api/orgs/{}/dashboard", sc.org), Some(&a), None)
+    let (s, _, _) =
+        sc.w.call(
+            "GET",
+            &format!("/api/orgs/{}/dashboard", sc.org),
+            Some(&a),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
 }
@@ -517,15 +627,28 @@ async fn a_delivery_report_fails_the_invitation_with_the_transports_reason() {
     let app = Actor::Application;
     let failed = json!({ "provider_id": sc.report, "outcome": { "Failed": { "reason": "UNDELIV err:001" } } });
     let (s, _, v) = w
-        .call("POST", "/api/delivery-reports", Some(&app), Some(failed.clone()))
+        .call(
+            "POST",
+            "/api/delivery-reports",
+            Some(&app),
+            Some(failed.clone()),
+        )
         .await;
     assert_eq!((s, v), (StatusCode::OK, json!("InvitationFailed")));
     let a = admin(&sc.org);
     let (_, _, v) = w
-        .call("GET", &format!("/api/invitations/{}", sc.pending), Some(&a), None)
+        .call(
+            "GET",
+            &format!("/api/invitations/{}", sc.pending),
+            Some(&a),
+            None,
+        )
         .await;
     assert_eq!(v["status"], "failed");
-    assert!(v["failure"].as_str().is_some_and(|f| f.contains("UNDELIV")), "{v}");
+    assert!(
+        v["failure"].as_str().is_some_and(|f| f.contains("UNDELIV")),
+        "{v}"
+    );
     // The same report again changes nothing; a receipt for no message of ours neither.
     let (_, _, v) = w
         .call("POST", "/api/delivery-reports", Some(&app), Some(failed))

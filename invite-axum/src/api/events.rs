@@ -32,12 +32,13 @@ impl FeedParams {
     /// The core's query over `org` (every organization's when `None`), or what is wrong with
     /// the parameters. The limit's range is the core's to check (`out_of_range`).
     fn to_query(&self, org: Option<OrgId>) -> Result<FeedQuery, ApiError> {
-        let after = match self.after.as_deref() {
-            None | Some("") => None,
-            Some(c) => Some(FeedPosition::decode(c).ok_or_else(|| {
-                ApiError::BadRequest("after is not a feed position".to_owned())
-            })?),
-        };
+        let after =
+            match self.after.as_deref() {
+                None | Some("") => None,
+                Some(c) => Some(FeedPosition::decode(c).ok_or_else(|| {
+                    ApiError::BadRequest("after is not a feed position".to_owned())
+                })?),
+            };
         let mut query = FeedQuery::all();
         query.org = org;
         query.invitation = self.invitation.map(InvitationId);

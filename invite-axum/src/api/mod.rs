@@ -83,7 +83,9 @@ impl utoipa::IntoResponses for Errors {
             ),
             (
                 "404".into(),
-                r("not found, or not visible to this actor (`invitation_not_found`, `unknown_link`, ...)"),
+                r(
+                    "not found, or not visible to this actor (`invitation_not_found`, `unknown_link`, ...)",
+                ),
             ),
             (
                 "410".into(),
@@ -99,7 +101,9 @@ impl utoipa::IntoResponses for Errors {
             ),
             (
                 "409".into(),
-                r("refused by the current state (`already_invited`, `no_seats_available`, `action_not_allowed`, `link_already_used`, ...), or `conflict`: concurrent changes won every retry, try again"),
+                r(
+                    "refused by the current state (`already_invited`, `no_seats_available`, `action_not_allowed`, `link_already_used`, ...), or `conflict`: concurrent changes won every retry, try again",
+                ),
             ),
             ("500".into(), r("`internal`: a bug")),
             (

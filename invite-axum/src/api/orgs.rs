@@ -4,8 +4,8 @@
 use super::{Errors, JsonBody, PathOf, QueryOf};
 use crate::auth::CurrentActor;
 use crate::dto::{OrganizationJson, status_code};
-use crate::schema::{AuditEventSchema, DashboardSchema, SeatsSchema, SeriesSchema};
 use crate::error::{ApiError, ApiResult};
+use crate::schema::{AuditEventSchema, DashboardSchema, SeatsSchema, SeriesSchema};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;

@@ -211,7 +211,10 @@ impl World {
         let value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         if path.starts_with("/api/") {
-            if let Err(e) = self.doc.check_answer(&method, &path, status.as_u16(), &value) {
+            if let Err(e) = self
+                .doc
+                .check_answer(&method, &path, status.as_u16(), &value)
+            {
                 panic!("the answer does not match the OpenAPI document: {e}");
             }
         }

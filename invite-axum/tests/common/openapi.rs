@@ -63,7 +63,9 @@ impl Doc {
         }
         let response = &op["responses"][status.to_string()];
         if response.is_null() {
-            return Err(format!("{method} {template}: status {status} is not documented"));
+            return Err(format!(
+                "{method} {template}: status {status} is not documented"
+            ));
         }
         let response = self.resolve(response);
         match response["content"]["application/json"].get("schema") {
