@@ -481,6 +481,11 @@ async fn the_table_holds_every_documented_operation_and_each_is_routed() {
         "the table and the document agree"
     );
     assert!(
+        sc.w.doc.undeclared_path_parameters().is_empty(),
+        "{:?}",
+        sc.w.doc.undeclared_path_parameters()
+    );
+    assert!(
         sc.w.doc.dangling_refs().is_empty(),
         "{:?}",
         sc.w.doc.dangling_refs()

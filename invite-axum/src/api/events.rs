@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 /// Where to read from and how much.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedParams {
     /// The `next` of the previous page (or an event's `position`); absent: from the first
     /// event.

@@ -88,6 +88,7 @@ pub struct Reminders {
 
 /// A range of local days.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesRange {
     /// First day (default: 13 days before `to`).
     pub from: Option<NaiveDate>,
@@ -97,6 +98,7 @@ pub struct SeriesRange {
 
 /// Audit trail filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Only this invitation's events.
     pub invitation: Option<Uuid>,

@@ -90,6 +90,32 @@ impl Doc {
         }
     }
 
+    /// Operations whose path parameters (`{org}`) differ from the parameters they declare
+    /// `in: path` (OpenAPI requires each templated name declared, and only those).
+    pub fn undeclared_path_parameters(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (method, template) in self.operations() {
+            let op = &self.0["paths"][&template][method.to_lowercase()];
+            let mut declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            let mut templated: Vec<&str> = template
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            declared.sort_unstable();
+            templated.sort_unstable();
+            if declared != templated {
+                out.push(format!("{method} {template}: {declared:?}"));
+            }
+        }
+        out
+    }
+
     /// Every `$ref` in the document names something the document holds.
     pub fn dangling_refs(&self) -> Vec<String> {
         let mut refs = Vec::new();
