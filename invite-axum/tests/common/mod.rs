@@ -184,14 +184,21 @@ impl World {
         if let Some(a) = actor {
             req = req.header("x-test-actor", serde_json::to_string(a).expect("json"));
         }
-        let req = match body {
+        let req = match &body {
             Some(b) => req
                 .header("content-type", "application/json")
                 .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         }
         .expect("a request");
-        self.send(req).await
+        let answer = self.send(req).await;
+        // A body the API accepted is one its document describes.
+        if let (Some(b), true) = (&body, answer.0.is_success() && path.starts_with("/api/")) {
+            if let Err(e) = self.doc.check_request(method, path, b) {
+                panic!("the request does not match the OpenAPI document: {e}");
+            }
+        }
+        answer
     }
 
     /// One request. Every answer of the JSON API is checked against the OpenAPI document:

@@ -77,6 +77,19 @@ impl Doc {
         }
     }
 
+    /// Checks a request body the API accepted against the documented request body.
+    pub fn check_request(&self, method: &str, path: &str, body: &Value) -> Result<(), String> {
+        let template = self
+            .template(path)
+            .ok_or_else(|| format!("{path} matches no documented path"))?;
+        let op = &self.0["paths"][&template][method.to_lowercase()];
+        let schema = self.resolve(&op["requestBody"])["content"]["application/json"]
+            .get("schema")
+            .ok_or_else(|| format!("{method} {template} documents no JSON body"))?;
+        self.check(schema, body, "$")
+            .map_err(|e| format!("{method} {template} request: {e}\nbody: {body}"))
+    }
+
     fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
         match v.get("$ref").and_then(Value::as_str) {
             Some(r) => {
