@@ -1,22 +1,26 @@
 //! Errors, mapped to HTTP once: [`ApiError`] implements [`IntoResponse`], and every handler
-//! returns it.
+//! returns it. The library's errors carry their own stable code and HTTP status
+//! ([`Error::code`], [`Error::http_status`], [`invite_core::Refusal::code`]); this module
+//! adds only the web layer's own three and never restates the core's table.
 //!
 //! | family | status | `code` |
 //! |---|---|---|
-//! | [`Refusal`] (a broken rule) | 400, 403, 404, 410, 422 or 429 | the refusal's own, see [`refusal_code`] |
+//! | a refusal (a broken rule) | the refusal's 4xx: 403, 404, 409, 410, 422 or 429 | the refusal's own (`already_invited`, `link_expired`, ...) |
 //! | [`Error::Conflict`] (concurrent changes won every retry) | 409 | `conflict` |
-//! | [`Error::Store`], [`Error::Entropy`] (infrastructure) | 503 | `store_unavailable`, `entropy_unavailable` |
+//! | [`Error::Store`], [`Error::Entropy`] (infrastructure) | 503 | `unavailable` |
 //! | [`Error::Invariant`] (a bug) | 500 | `internal` |
 //! | no actor (the application's [`crate::ActorSource`] said so) | 401 | `unauthenticated` |
-//! | a body or query the API cannot read | 400 | `bad_request` |
+//! | a body, path or query the API cannot read | 400 | `bad_request` |
 //! | a form without its CSRF token, a cross-site write | 403 | `csrf` |
 //!
-//! The body is always `{"error": {"code", "message", "reason"?, "retry_after"?}}`.
+//! The body is always `{"error": {"code", "status", "message", "details"?}}`: for the
+//! library's errors, exactly the core's JSON of [`Error`] (`details` are a refusal's fields),
+//! so a client reads the same shape from the API as from the library.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use invite_core::{ContactError, Error, Refusal};
+use invite_core::{Error, Refusal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,86 +59,51 @@ pub struct ErrorBody {
 /// What went wrong, with a stable code to branch on.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable snake_case code (`already_invited`, `conflict`, `store_unavailable`, ...).
+    /// Stable snake_case code (`already_invited`, `conflict`, `unavailable`, ...).
     pub code: &'static str,
-    /// English text for a person; never contains a link token.
+    /// The HTTP status it is answered with.
+    pub status: u16,
+    /// English text for a person; never contains a link token or an infrastructure cause.
     pub message: String,
-    /// A finer reason where the code has several (`missing_country_code` for
-    /// `invalid_contact`, say).
+    /// A refusal's fields (`{"address": ...}`, `{"retry_after": ...}`, `{"MissingCountryCode":
+    /// {"input": ...}}`), as the core serializes them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    /// When the action is allowed again (cool-downs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<chrono::DateTime<chrono::Utc>>,
+    pub details: Option<serde_json::Value>,
 }
 
-/// The stable code and HTTP status of a refusal. Codes are snake_case and never change;
-/// statuses: 404 for what does not exist (or may not be seen, R10.1), 403 forbidden, 400 for
-/// input that is not valid, 410 for links that are dead, 422 for a rule the request breaks,
-/// 429 for cool-downs. (To move into the core as `Refusal::code()`, issue 10.)
-///
-/// ```
-/// use invite_axum::error::refusal_code;
-/// use invite_core::Refusal;
-/// let (code, status) = refusal_code(&Refusal::NoSeatsAvailable);
-/// assert_eq!((code, status.as_u16()), ("no_seats_available", 422));
-/// ```
-pub fn refusal_code(r: &Refusal) -> (&'static str, StatusCode) {
-    use Refusal::*;
-    let s400 = StatusCode::BAD_REQUEST;
-    let s404 = StatusCode::NOT_FOUND;
-    let s410 = StatusCode::GONE;
-    let s422 = StatusCode::UNPROCESSABLE_ENTITY;
-    let s429 = StatusCode::TOO_MANY_REQUESTS;
-    match r {
-        OrganizationNotFound(_) => ("organization_not_found", s404),
-        InvitationNotFound(_) => ("invitation_not_found", s404),
-        MemberNotFound(_) => ("member_not_found", s404),
-        Forbidden(_) => ("forbidden", StatusCode::FORBIDDEN),
-        ActionNotAllowed { .. } => ("action_not_allowed", s422),
-        TransitionNotAllowed { .. } => ("transition_not_allowed", s422),
-        AlreadyInvited { .. } => ("already_invited", s422),
-        AlreadyMember { .. } => ("already_member", s422),
-        NoSeatsAvailable => ("no_seats_available", s422),
-        InvalidContact(_) => ("invalid_contact", s400),
-        MissingContact { .. } => ("missing_contact", s400),
-        Unreachable { .. } => ("unreachable", s400),
-        ChannelNotAllowed(_) => ("channel_not_allowed", s422),
-        InvalidAccess(_) => ("invalid_access", s400),
-        ResendCooldown { .. } => ("resend_cooldown", s429),
-        FollowUpTooSoon { .. } => ("follow_up_too_soon", s429),
-        UnknownLink => ("unknown_link", s404),
-        LinkCancelled => ("link_cancelled", s410),
-        LinkExpired => ("link_expired", s410),
-        LinkSuperseded => ("link_superseded", s410),
-        LinkAlreadyUsed => ("link_already_used", s410),
-        InvitationFailed => ("invitation_failed", s410),
-        SeatsExhausted => ("seats_exhausted", s422),
-        InvalidSetting(_) => ("invalid_setting", s400),
-        OutOfRange { .. } => ("out_of_range", s400),
-        InvalidQuery(_) => ("invalid_query", s400),
-        _ => ("refused", s422),
-    }
-}
-
-fn refusal_reason(r: &Refusal) -> Option<&'static str> {
-    match r {
-        Refusal::InvalidContact(c) => Some(match c {
-            ContactError::InvalidEmail { .. } => "invalid_email",
-            ContactError::MissingCountryCode { .. } => "missing_country_code",
-            ContactError::InvalidPhone { .. } => "invalid_phone",
-            ContactError::Empty => "empty",
-            _ => "invalid",
-        }),
-        _ => None,
-    }
-}
-
-fn retry_after(r: &Refusal) -> Option<chrono::DateTime<chrono::Utc>> {
-    match r {
-        Refusal::ResendCooldown { retry_after } | Refusal::FollowUpTooSoon { retry_after } => {
-            Some(*retry_after)
+impl ErrorDetail {
+    /// The detail of a library error: its code and status, and the message and details of
+    /// its own JSON (which keeps infrastructure causes out).
+    pub fn of(e: &Error) -> Self {
+        let json = serde_json::to_value(e).unwrap_or_default();
+        let message = json
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map_or_else(|| e.code().to_owned(), str::to_owned);
+        Self {
+            code: e.code(),
+            status: e.http_status(),
+            message,
+            details: json.get("details").cloned(),
         }
+    }
+
+    fn web(code: &'static str, status: StatusCode, message: String) -> Self {
+        Self {
+            code,
+            status: status.as_u16(),
+            message,
+            details: None,
+        }
+    }
+}
+
+/// When a refused action is allowed again (cool-downs), for the `Retry-After` header.
+fn retry_after(e: &Error) -> Option<chrono::DateTime<chrono::Utc>> {
+    match e {
+        Error::Refused(
+            Refusal::ResendCooldown { retry_after } | Refusal::FollowUpTooSoon { retry_after },
+        ) => Some(*retry_after),
         _ => None,
     }
 }
@@ -142,78 +111,38 @@ fn retry_after(r: &Refusal) -> Option<chrono::DateTime<chrono::Utc>> {
 impl ApiError {
     /// The status and the body.
     pub fn parts(&self) -> (StatusCode, ErrorBody) {
-        let detail = |code, message: String| ErrorDetail {
-            code,
-            message,
-            reason: None,
-            retry_after: None,
-        };
-        let (status, detail) = match self {
-            ApiError::Core(Error::Refused(r)) => {
-                let (code, status) = refusal_code(r);
-                let d = ErrorDetail {
-                    code,
-                    message: r.to_string(),
-                    reason: refusal_reason(r),
-                    retry_after: retry_after(r),
-                };
-                (status, d)
+        let detail = match self {
+            ApiError::Core(e) => ErrorDetail::of(e),
+            ApiError::Unauthenticated(why) => {
+                ErrorDetail::web("unauthenticated", StatusCode::UNAUTHORIZED, why.clone())
             }
-            ApiError::Core(Error::Conflict(_)) => (
-                StatusCode::CONFLICT,
-                detail("conflict", "concurrent change; try again".into()),
-            ),
-            ApiError::Core(Error::Store(_)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                detail(
-                    "store_unavailable",
-                    "the store is unavailable; try later".into(),
-                ),
-            ),
-            ApiError::Core(Error::Entropy(_)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                detail(
-                    "entropy_unavailable",
-                    "the random source failed; try later".into(),
-                ),
-            ),
-            ApiError::Core(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                detail("internal", "internal error".into()),
-            ),
-            ApiError::Unauthenticated(why) => (
-                StatusCode::UNAUTHORIZED,
-                detail("unauthenticated", why.clone()),
-            ),
             ApiError::BadRequest(why) => {
-                (StatusCode::BAD_REQUEST, detail("bad_request", why.clone()))
+                ErrorDetail::web("bad_request", StatusCode::BAD_REQUEST, why.clone())
             }
-            ApiError::Csrf => (
+            ApiError::Csrf => ErrorDetail::web(
+                "csrf",
                 StatusCode::FORBIDDEN,
-                detail(
-                    "csrf",
-                    "missing or wrong CSRF token, or a cross-site request".into(),
-                ),
+                "missing or wrong CSRF token, or a cross-site request".into(),
             ),
         };
+        let status =
+            StatusCode::from_u16(detail.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, ErrorBody { error: detail })
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut retry = None;
         if let ApiError::Core(e) = &self {
             if !matches!(e, Error::Refused(_)) {
                 // Store and invariant errors carry their cause; none of them holds a token.
                 tracing::error!(error = %e, source = ?std::error::Error::source(e), "request failed");
             }
+            // An HTTP-date: the instant is absolute, so no clock is read here.
+            retry = retry_after(e).map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
         }
         let (status, body) = self.parts();
-        // An HTTP-date: the instant is absolute, so no clock is read here.
-        let retry = body
-            .error
-            .retry_after
-            .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
         let mut response = (status, Json(body)).into_response();
         if let Some(v) = retry.and_then(|s| HeaderValue::from_str(&s).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -228,63 +157,45 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use invite_core::{Action, Channel, InvitationId, MemberId, OrgId, Status, UserRef};
+    use invite_core::store::{Conflict, StoreError};
 
     #[test]
-    fn every_refusal_has_its_own_code_and_a_4xx() {
-        let t = chrono::DateTime::<chrono::Utc>::MIN_UTC;
-        let all = [
-            Refusal::OrganizationNotFound(OrgId::new()),
-            Refusal::InvitationNotFound(InvitationId::new()),
-            Refusal::MemberNotFound(MemberId::new()),
-            Refusal::Forbidden("x".into()),
-            Refusal::ActionNotAllowed {
-                action: Action::Resend,
-                status: Status::Completed,
-            },
-            Refusal::AlreadyInvited {
-                address: "a".into(),
-            },
-            Refusal::AlreadyMember {
-                address: "a".into(),
-            },
-            Refusal::NoSeatsAvailable,
-            Refusal::InvalidContact(ContactError::Empty),
-            Refusal::MissingContact {
-                user: UserRef::new("u"),
-                channel: Channel::Email,
-            },
-            Refusal::Unreachable {
-                address: "a".into(),
-                channel: Channel::Sms,
-            },
-            Refusal::ChannelNotAllowed(Channel::Sms),
-            Refusal::InvalidAccess(invite_core::AccessError::MspNeedsClientGrants),
-            Refusal::ResendCooldown { retry_after: t },
-            Refusal::FollowUpTooSoon { retry_after: t },
-            Refusal::UnknownLink,
-            Refusal::LinkCancelled,
-            Refusal::LinkExpired,
-            Refusal::LinkSuperseded,
-            Refusal::LinkAlreadyUsed,
-            Refusal::InvitationFailed,
-            Refusal::SeatsExhausted,
-            Refusal::InvalidSetting("x".into()),
-            Refusal::OutOfRange {
-                field: "f".into(),
-                allowed: "a".into(),
-            },
-            Refusal::InvalidQuery("q".into()),
+    fn the_status_and_code_are_the_cores() {
+        let cases = [
+            Error::from(Refusal::AlreadyInvited {
+                address: "bob@example.com".into(),
+            }),
+            Error::from(Refusal::LinkExpired),
+            Error::from(StoreError::Conflict(Conflict::Version {
+                entity: "invitation",
+                id: "x".into(),
+            })),
+            Error::from(StoreError::Backend("database is down".into())),
         ];
-        let mut codes = std::collections::HashSet::new();
-        for r in &all {
-            let (code, status) = refusal_code(r);
-            assert!(status.is_client_error(), "{code}");
-            assert!(
-                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
-                "{code}"
-            );
-            assert!(codes.insert(code), "{code} twice");
+        for e in cases {
+            let (status, body) = ApiError::Core(clone(&e)).parts();
+            assert_eq!(status.as_u16(), e.http_status());
+            assert_eq!(body.error.code, e.code());
+            assert!(!body.error.message.contains("database is down"));
+        }
+        let (_, body) = ApiError::from(Refusal::AlreadyInvited {
+            address: "bob@example.com".into(),
+        })
+        .parts();
+        assert_eq!(
+            body.error.details,
+            Some(serde_json::json!({"address": "bob@example.com"}))
+        );
+    }
+
+    fn clone(e: &Error) -> Error {
+        match e {
+            Error::Refused(r) => Error::Refused(r.clone()),
+            Error::Conflict(_) => Error::from(StoreError::Conflict(Conflict::Version {
+                entity: "invitation",
+                id: "x".into(),
+            })),
+            _ => Error::from(StoreError::Backend("database is down".into())),
         }
     }
 }

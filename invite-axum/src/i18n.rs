@@ -199,10 +199,6 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("signup_as", ["as", "как"]),
     ("signup_on", ["on", "в"]),
     ("signup_for", ["for", "для"]),
-    (
-        "signup_plain",
-        ["Complete your signup.", "Завершите регистрацию."],
-    ),
     ("your_name", ["Your name", "Ваше имя"]),
     ("password", ["Password", "Пароль"]),
     ("sign_up", ["Sign up", "Зарегистрироваться"]),
@@ -274,7 +270,7 @@ const ERRORS: &[(&str, [&str; 2])] = &[
         ],
     ),
     (
-        "store_unavailable",
+        "unavailable",
         [
             "service unavailable; try later",
             "сервис недоступен; повторите позже",

@@ -12,16 +12,16 @@ pub mod dto;
 pub mod error;
 pub mod i18n;
 mod pages;
+pub mod schema;
 pub mod signup;
 pub mod standin;
 pub mod state;
 
 pub use api::openapi;
 pub use auth::{ActorSource, CurrentActor, Rejection};
-pub use error::{ApiError, ErrorBody, refusal_code};
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use signup::{AccountHook, NoAccounts, SignupForm};
 pub use standin::catalog::{MemoryCatalog, OrgCatalog};
-pub use standin::preview::{LinkPreview, NoPreview, Preview, StorePreview};
 pub use state::{AppState, Service};
 
 use axum::Router;
@@ -31,13 +31,12 @@ use state::Inner;
 use std::sync::Arc;
 
 /// Builds the router: the service's store and clock, the application's [`ActorSource`], and
-/// optional plug-ins (link preview, account hook, organization catalog).
+/// optional plug-ins (account hook, organization catalog).
 pub struct InviteWeb {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
     actors: Arc<dyn ActorSource>,
-    preview: Option<Arc<dyn LinkPreview>>,
     accounts: Arc<dyn AccountHook>,
     catalog: Arc<dyn OrgCatalog>,
     base: String,
@@ -57,7 +56,6 @@ impl InviteWeb {
             clock: Arc::new(clock),
             config: ServiceConfig::default(),
             actors: Arc::new(actors),
-            preview: None,
             accounts: Arc::new(NoAccounts),
             catalog: Arc::new(MemoryCatalog::default()),
             base: String::new(),
@@ -74,12 +72,6 @@ impl InviteWeb {
     /// Where the application mounts the router (`"/invite"`), for the links the pages draw.
     pub fn base_path(mut self, base: impl Into<String>) -> Self {
         self.base = base.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// The signup page's link preview (default: [`StorePreview`] over the same store).
-    pub fn link_preview(mut self, preview: impl LinkPreview) -> Self {
-        self.preview = Some(Arc::new(preview));
         self
     }
 
@@ -104,15 +96,11 @@ impl InviteWeb {
 
     /// The app: its router, and the service it calls.
     pub fn build(self) -> InviteApp {
-        let preview = self
-            .preview
-            .unwrap_or_else(|| Arc::new(StorePreview::new(self.store.clone(), self.clock.clone())));
         let service = InvitationService::with_config(self.store, self.clock, self.config);
         InviteApp {
             state: AppState(Arc::new(Inner {
                 service,
                 actors: self.actors,
-                preview,
                 accounts: self.accounts,
                 catalog: self.catalog,
                 templates: pages::environment(),

@@ -1,4 +1,6 @@
-//! The signup page: `GET /signup?token=` shows what the link is for and consumes nothing;
+//! The signup page: `GET /signup?token=` shows what the link is for (the core's
+//! [`InvitationService::preview_link`](invite_core::InvitationService::preview_link), with
+//! exactly the refusals a signup would give) and consumes nothing;
 //! `POST /signup` signs up (CSRF-protected, see [`crate::csrf`]) and, in the same request,
 //! calls the application's [`AccountHook`] to create its own account.
 
@@ -11,9 +13,9 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use invite_core::{Error, Signup, UserRef};
+use invite_core::{Error, InvitationType, LinkPreview, Signup, UserRef};
 use minijinja::context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What the person typed on the signup page.
@@ -45,9 +47,12 @@ impl fmt::Debug for SignupForm {
 
 /// The application's side of a signup: create its own account for the new member.
 ///
-/// Called right after the library committed the member. Until the core offers a signup
-/// atomic with the application's own transaction (issue 10), an error here leaves the member
-/// committed and is shown on the page; make `create_account` idempotent by member id.
+/// Called right after the library committed the member; an error here leaves the member
+/// committed and is shown on the page. The core answers a signup submitted again with the
+/// same link and user id with the same signup, so a person who retries after such an error
+/// reaches `create_account` again: make it idempotent by member id. (On PostgreSQL an
+/// application that needs the two atomic runs its insert in the library's transaction,
+/// `invite_sqlx::SignupHook`, and calls the service itself.)
 ///
 /// ```
 /// use invite_axum::{AccountHook, SignupForm};
@@ -113,6 +118,52 @@ fn clone_error(e: &Error) -> Error {
     }
 }
 
+/// What the page shows of a [`LinkPreview`]: its words for the template (role codes for
+/// the translation table, the admin level apart).
+#[derive(Serialize)]
+struct PreviewPage<'a> {
+    sender_name: &'a str,
+    org_name: &'a str,
+    address: &'a str,
+    admin_level: Option<&'a str>,
+    grants: Vec<GrantPage<'a>>,
+    expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct GrantPage<'a> {
+    org_name: &'a str,
+    role: &'static str,
+}
+
+impl<'a> PreviewPage<'a> {
+    fn of(p: &'a LinkPreview) -> Self {
+        Self {
+            sender_name: &p.invited_by,
+            org_name: &p.organization_name,
+            address: &p.address,
+            admin_level: match &p.invitation_type {
+                InvitationType::Admin(level) => Some(level.as_str()),
+                _ => None,
+            },
+            grants: p
+                .grants
+                .iter()
+                .map(|g| GrantPage {
+                    org_name: &g.org_name,
+                    role: crate::dto::role_code(g.role),
+                })
+                .collect(),
+            // In the organization's time zone, as the invitation message said it.
+            expires_at: p.expires_at.map(|t| {
+                t.with_timezone(&p.time_zone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            }),
+        }
+    }
+}
+
 /// GET: the preview and the form; consumes nothing.
 pub async fn page(
     State(state): State<AppState>,
@@ -120,9 +171,9 @@ pub async fn page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
-    let preview = state.preview.preview(&token).await;
+    let preview = state.service.preview_link(&token).await;
     let lang = match &preview {
-        Ok(Some(p)) if q.lang.is_none() => Lang::pick(Some(&p.language), &HeaderMap::new()),
+        Ok(p) if q.lang.is_none() => Lang::of(p.language),
         _ => Lang::pick(q.lang.as_deref(), &headers),
     };
     let csrf_token = match csrf::new_token() {
@@ -132,7 +183,7 @@ pub async fn page(
     let (status, ctx) = match &preview {
         Ok(p) => (
             StatusCode::OK,
-            context! { token => &token, csrf => &csrf_token, preview => p },
+            context! { token => &token, csrf => &csrf_token, preview => PreviewPage::of(p) },
         ),
         Err(e) => (
             ApiError::Core(clone_error(e)).parts().0,

@@ -3,7 +3,6 @@
 use crate::auth::ActorSource;
 use crate::signup::AccountHook;
 use crate::standin::catalog::OrgCatalog;
-use crate::standin::preview::LinkPreview;
 use invite_core::{Clock, InvitationService, Store};
 use std::ops::Deref;
 use std::sync::Arc;
@@ -20,7 +19,6 @@ pub struct AppState(pub(crate) Arc<Inner>);
 pub struct Inner {
     pub(crate) service: Service,
     pub(crate) actors: Arc<dyn ActorSource>,
-    pub(crate) preview: Arc<dyn LinkPreview>,
     pub(crate) accounts: Arc<dyn AccountHook>,
     pub(crate) catalog: Arc<dyn OrgCatalog>,
     pub(crate) templates: minijinja::Environment<'static>,

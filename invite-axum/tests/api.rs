@@ -28,6 +28,8 @@ async fn openapi_document_validates_and_lists_every_route() {
         "/api/orgs/{org}/seats",
         "/api/orgs/{org}/series",
         "/api/orgs/{org}/audit",
+        "/api/orgs/{org}/events",
+        "/api/events",
         "/api/orgs/{org}/user-statuses",
         "/api/orgs/{org}/invitations",
         "/api/orgs/{org}/invitations/bulk",
@@ -42,23 +44,26 @@ async fn openapi_document_validates_and_lists_every_route() {
         "/api/invitations/{id}/follow-up",
         "/api/members/{id}",
         "/api/members/{id}/first-login",
+        "/api/delivery-reports",
         "/api/signup/preview",
         "/api/signup",
     ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
-    assert_eq!(paths.len(), 27);
+    assert_eq!(paths.len(), 30);
     // Every referenced schema exists.
     for name in [
         "ErrorBody",
         "InvitationJson",
         "PageJson",
-        "DashboardJson",
+        "Dashboard",
+        "FeedPage",
+        "LinkPreview",
         "OutcomeJson",
     ] {
         assert!(text.contains(&format!("\"{name}\"")), "{name} is a schema");
     }
-    assert_eq!(invite_axum::openapi().paths.paths.len(), 27);
+    assert_eq!(invite_axum::openapi().paths.paths.len(), 30);
 }
 
 #[tokio::test]
@@ -159,7 +164,7 @@ async fn organizations_and_settings() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_setting"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_setting"))
     );
     let (s, _, v) = w
         .call(
@@ -171,7 +176,7 @@ async fn organizations_and_settings() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_setting"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_setting"))
     );
     let (s, _, v) = w
         .call(
@@ -183,7 +188,7 @@ async fn organizations_and_settings() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("out_of_range"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_range"))
     );
     // An admin cannot create organizations; another org's admin cannot read this one.
     let (s, _, _) = w
@@ -274,7 +279,7 @@ async fn request_errors_are_json() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("out_of_range"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_range"))
     );
     // A cross-site write: 403 csrf, before the handler runs.
     let req = Request::put(format!("/api/orgs/{org}/reminders"))
@@ -307,7 +312,7 @@ async fn infrastructure_errors_map_to_409_503_500() {
     let (s, _, v) = w.call("POST", &path, Some(&a), body()).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::SERVICE_UNAVAILABLE, Some("store_unavailable"))
+        (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
     );
     assert!(
         !v.to_string().contains("database is down"),

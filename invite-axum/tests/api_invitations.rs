@@ -36,7 +36,7 @@ async fn invite_list_and_page() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("already_invited"))
+        (StatusCode::CONFLICT, Some("already_invited"))
     );
     let (s, _, v) = w
         .call(
@@ -50,12 +50,12 @@ async fn invite_list_and_page() {
         (
             s,
             v["error"]["code"].as_str(),
-            v["error"]["reason"].as_str()
+            v["error"]["details"]["MissingCountryCode"]["input"].as_str()
         ),
         (
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             Some("invalid_contact"),
-            Some("missing_country_code")
+            Some("9051111111")
         )
     );
     let admin_access = json!({ "type": "admin", "role": "admin" });
@@ -69,7 +69,7 @@ async fn invite_list_and_page() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_access"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_access"))
     );
     // Bulk: an answer per address.
     let bulk = json!({ "addresses": ["c1@example.com", "c2@example.com", "bad@", "+79051111111"], "access": { "type": "admin", "permission_level": "ops", "role": "admin" } });
@@ -215,7 +215,7 @@ async fn actions_on_one_invitation() {
         (s, v["error"]["code"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("resend_cooldown"))
     );
-    assert!(h.get("retry-after").is_some() && v["error"]["retry_after"].is_string());
+    assert!(h.get("retry-after").is_some() && v["error"]["details"]["retry_after"].is_string());
     w.clock.advance(TimeDelta::minutes(2));
     let (s, _, v) = w
         .call(
@@ -246,7 +246,7 @@ async fn actions_on_one_invitation() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("action_not_allowed"))
+        (StatusCode::CONFLICT, Some("action_not_allowed"))
     );
     let (s, _, v) = w
         .call(
@@ -258,7 +258,7 @@ async fn actions_on_one_invitation() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("action_not_allowed"))
+        (StatusCode::CONFLICT, Some("action_not_allowed"))
     );
     let (s, _, v) = w
         .call(

@@ -66,7 +66,7 @@ async fn reads_dashboard_seats_series_audit_statuses() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("out_of_range"))
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_range"))
     );
     let (s, _, v) = w
         .call("GET", &format!("/api/orgs/{org}/audit"), Some(&a), None)
@@ -130,7 +130,7 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("already_member"))
+        (StatusCode::CONFLICT, Some("already_member"))
     );
     let bulk = json!({ "addresses": ["bob@example.com", "cat@example.com"], "access": user() });
     w.call(
@@ -153,10 +153,10 @@ async fn members_signup_and_first_login() {
             )
             .await;
         assert_eq!(
-            (s, v["org_name"].as_str(), v["address"].as_str()),
+            (s, v["organization_name"].as_str(), v["address"].as_str()),
             (StatusCode::OK, Some("Acme"), Some("bob@example.com"))
         );
-        assert_eq!(v["sender_name"], "Ann Admin");
+        assert_eq!(v["invited_by"], "Ann Admin");
     }
     let (s, _, v) = w
         .call(
@@ -203,7 +203,7 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::GONE, Some("link_already_used"))
+        (StatusCode::CONFLICT, Some("link_already_used"))
     );
     // The last seat is gone: Cat's signup fails and her invitation is Failed with the reason.
     let (s, _, v) = w
@@ -216,7 +216,7 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("seats_exhausted"))
+        (StatusCode::CONFLICT, Some("seats_exhausted"))
     );
     let (_, _, v) = w
         .call(
@@ -237,7 +237,7 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("no_seats_available"))
+        (StatusCode::CONFLICT, Some("no_seats_available"))
     );
     // Members: list, details, first login, follow-up, mark completed, removal.
     let (s, _, v) = w
@@ -304,7 +304,7 @@ async fn members_signup_and_first_login() {
         .await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("action_not_allowed"))
+        (StatusCode::CONFLICT, Some("action_not_allowed"))
     );
     let (s, _, v) = w
         .call("DELETE", &format!("/api/members/{owner}"), Some(&a), None)

@@ -105,7 +105,7 @@ async fn signup_page_previews_then_signs_up_with_the_csrf_token() {
     assert_eq!(s, StatusCode::OK);
     assert!(text(&v).contains("signup-done"), "{v}");
     let (s, _, v) = w.send(form_post(&token, Some(&cookie), &field)).await;
-    assert_eq!(s, StatusCode::GONE);
+    assert_eq!(s, StatusCode::CONFLICT);
     assert!(text(&v).contains("already used"));
     // Unknown links: 404 with the reason, in Russian when asked.
     let (s, _, v) = w
@@ -304,4 +304,41 @@ async fn assets_are_served() {
             .unwrap()
             .starts_with("text/css")
     );
+}
+
+#[tokio::test]
+async fn the_signup_page_shows_an_msp_admin_invitation_with_its_level_clients_and_expiry() {
+    let w = World::new();
+    let msp = w
+        .org(
+            "Northwind",
+            json!({ "kind": "msp", "language": "ru", "time_zone": "Europe/Moscow" }),
+            5,
+        )
+        .await;
+    let client = w
+        .org("Alpha Bank", json!({ "kind": "client", "msp": msp }), 5)
+        .await;
+    let access = json!({ "type": "admin", "permission_level": "billing", "grants": [{ "client": client, "role": "admin" }] });
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &format!("/api/orgs/{msp}/invitations"),
+            Some(&admin(&msp)),
+            Some(json!({ "address": "eve@example.com", "access": access })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    w.dispatcher.drain().await.unwrap();
+    let token = w.token_for("eve@example.com");
+    let (s, _, v) = w
+        .call("GET", &format!("/signup?token={token}"), None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let html = text(&v);
+    // In the MSP's language, with the level, the client by name and the expiry in Moscow time.
+    assert!(html.contains("lang=\"ru\""), "{html}");
+    assert!(html.contains("(billing)"), "{html}");
+    assert!(html.contains("<li>Alpha Bank: "), "{html}");
+    assert!(html.contains("MSK"), "{html}");
 }

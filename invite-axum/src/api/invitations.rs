@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 /// A list query: tab, search, sort, keyset cursor, page size.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `all` (default), `pending`, `never_used`, `expired_or_failed`, `completed`.
     pub tab: Option<String>,

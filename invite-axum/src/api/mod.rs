@@ -2,9 +2,11 @@
 //! The OpenAPI document is generated from the handlers' annotations ([`openapi`]) and served
 //! at `/openapi.json`.
 
+pub mod events;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
+pub mod reports;
 pub mod selection;
 pub mod signup;
 
@@ -69,7 +71,7 @@ impl utoipa::IntoResponses for Errors {
         BTreeMap::from([
             (
                 "400".into(),
-                r("invalid input (`invalid_contact`, `out_of_range`, `bad_request`, ...)"),
+                r("a body, path or query the API cannot read (`bad_request`)"),
             ),
             (
                 "401".into(),
@@ -79,14 +81,19 @@ impl utoipa::IntoResponses for Errors {
                 "403".into(),
                 r("`forbidden`, or `csrf` for a cross-site write"),
             ),
-            ("404".into(), r("not found, or not visible to this actor")),
+            (
+                "404".into(),
+                r(
+                    "not found, or not visible to this actor (`invitation_not_found`, `unknown_link`, ...)",
+                ),
+            ),
             (
                 "410".into(),
                 r("a dead link (`link_expired`, `link_superseded`, ...)"),
             ),
             (
                 "422".into(),
-                r("refused by a rule (`already_invited`, `no_seats_available`, ...)"),
+                r("invalid input (`invalid_contact`, `out_of_range`, `invalid_access`, ...)"),
             ),
             (
                 "429".into(),
@@ -94,12 +101,14 @@ impl utoipa::IntoResponses for Errors {
             ),
             (
                 "409".into(),
-                r("`conflict`: concurrent changes won every retry; try again"),
+                r(
+                    "refused by the current state (`already_invited`, `no_seats_available`, `action_not_allowed`, `link_already_used`, ...), or `conflict`: concurrent changes won every retry, try again",
+                ),
             ),
             ("500".into(), r("`internal`: a bug")),
             (
                 "503".into(),
-                r("`store_unavailable` or `entropy_unavailable`: try later"),
+                r("`unavailable`: the store or the random source failed; try later"),
             ),
         ])
     }
@@ -109,7 +118,7 @@ impl utoipa::IntoResponses for Errors {
 #[openapi(
     info(
         title = "invite",
-        description = "Invitations: organizations, invites, actions, members, dashboard, signup."
+        description = "Invitations: organizations, invites, actions, members, dashboard, event feed, signup. Errors are `{\"error\": {\"code\", \"status\", \"message\", \"details\"}}` with the library's stable codes."
     ),
     components(schemas(ErrorBody, ErrorDetail))
 )]
@@ -130,6 +139,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::seats))
         .routes(routes!(orgs::series))
         .routes(routes!(orgs::audit))
+        .routes(routes!(events::org_events))
+        .routes(routes!(events::all_events))
         .routes(routes!(orgs::user_statuses))
         .routes(routes!(invitations::list, invitations::invite))
         .routes(routes!(invitations::invite_many))
@@ -144,6 +155,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members::members, members::add_member))
         .routes(routes!(members::member, members::remove_member))
         .routes(routes!(members::first_login))
+        .routes(routes!(reports::delivery_report))
         .routes(routes!(signup::preview))
         .routes(routes!(signup::sign_up))
 }

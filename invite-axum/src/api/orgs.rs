@@ -3,8 +3,9 @@
 
 use super::{Errors, JsonBody, PathOf, QueryOf};
 use crate::auth::CurrentActor;
-use crate::dto::{AuditJson, DashboardJson, OrganizationJson, SeatsJson, SeriesJson, status_code};
+use crate::dto::{OrganizationJson, status_code};
 use crate::error::{ApiError, ApiResult};
+use crate::schema::{AuditEventSchema, DashboardSchema, SeatsSchema, SeriesSchema};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -12,8 +13,8 @@ use axum::http::StatusCode;
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use invite_core::decide::authorize;
 use invite_core::{
-    AllowedChannels, InvitationId, Language, OrgId, OrgKind, OrgSettings, Organization, Refusal,
-    SeatPolicy, SettingsUpdate, UserRef, UserStatus,
+    AllowedChannels, AuditEvent, Dashboard, InvitationId, Language, OrgId, OrgKind, OrgSettings,
+    Organization, Refusal, SeatPolicy, Seats, Series, SettingsUpdate, UserRef, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -87,6 +88,7 @@ pub struct Reminders {
 
 /// A range of local days.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesRange {
     /// First day (default: 13 days before `to`).
     pub from: Option<NaiveDate>,
@@ -96,6 +98,7 @@ pub struct SeriesRange {
 
 /// Audit trail filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Only this invitation's events.
     pub invitation: Option<Uuid>,
@@ -309,26 +312,24 @@ pub async fn clients(
 
 /// Counts per tab, seats, invited by channel, reminder switch (any reader).
 #[utoipa::path(get, path = "/api/orgs/{org}/dashboard", params(("org" = Uuid, Path, description = "organization id")),
-    responses((status = 200, body = DashboardJson), Errors), tag = "reads")]
+    responses((status = 200, body = DashboardSchema), Errors), tag = "reads")]
 pub async fn dashboard(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     PathOf(org): PathOf<Uuid>,
-) -> ApiResult<Json<DashboardJson>> {
-    Ok(Json(
-        state.service.dashboard(&actor, OrgId(org)).await?.into(),
-    ))
+) -> ApiResult<Json<Dashboard>> {
+    Ok(Json(state.service.dashboard(&actor, OrgId(org)).await?))
 }
 
 /// Seats: limit, used, available (any reader).
 #[utoipa::path(get, path = "/api/orgs/{org}/seats", params(("org" = Uuid, Path, description = "organization id")),
-    responses((status = 200, body = SeatsJson), Errors), tag = "reads")]
+    responses((status = 200, body = SeatsSchema), Errors), tag = "reads")]
 pub async fn seats(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     PathOf(org): PathOf<Uuid>,
-) -> ApiResult<Json<SeatsJson>> {
-    Ok(Json(state.service.seats(&actor, OrgId(org)).await?.into()))
+) -> ApiResult<Json<Seats>> {
+    Ok(Json(state.service.seats(&actor, OrgId(org)).await?))
 }
 
 /// The default range of the graphs: the 14 local days ending today.
@@ -342,34 +343,35 @@ pub(crate) fn default_range(state: &AppState, org: &Organization) -> (NaiveDate,
 
 /// Daily sent, signups, first logins, and the completion share (any reader).
 #[utoipa::path(get, path = "/api/orgs/{org}/series", params(("org" = Uuid, Path, description = "organization id"), SeriesRange),
-    responses((status = 200, body = SeriesJson), Errors), tag = "reads")]
+    responses((status = 200, body = SeriesSchema), Errors), tag = "reads")]
 pub async fn series(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     PathOf(org): PathOf<Uuid>,
     QueryOf(range): QueryOf<SeriesRange>,
-) -> ApiResult<Json<SeriesJson>> {
+) -> ApiResult<Json<Series>> {
     let o = load_org(&state, &actor, OrgId(org)).await?;
     let to = range.to.unwrap_or(default_range(&state, &o).1);
     let from = range.from.unwrap_or(to - TimeDelta::days(13));
     let series = state.service.series(&actor, OrgId(org), from, to).await?;
-    Ok(Json((&series).into()))
+    Ok(Json(series))
 }
 
-/// The audit trail of an organization or one invitation (any reader).
+/// The audit trail of an organization or one invitation, whole, oldest first (any reader);
+/// page it with `/events`.
 #[utoipa::path(get, path = "/api/orgs/{org}/audit", params(("org" = Uuid, Path, description = "organization id"), AuditFilter),
-    responses((status = 200, body = Vec<AuditJson>), Errors), tag = "reads")]
+    responses((status = 200, body = Vec<AuditEventSchema>), Errors), tag = "reads")]
 pub async fn audit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     PathOf(org): PathOf<Uuid>,
     QueryOf(filter): QueryOf<AuditFilter>,
-) -> ApiResult<Json<Vec<AuditJson>>> {
+) -> ApiResult<Json<Vec<AuditEvent>>> {
     let events = state
         .service
         .audit_trail(&actor, OrgId(org), filter.invitation.map(InvitationId))
         .await?;
-    Ok(Json(events.iter().map(AuditJson::from).collect()))
+    Ok(Json(events))
 }
 
 /// Where each application user stands: `not_invited` or their latest invitation's status.

@@ -4,11 +4,11 @@
 use super::{Errors, JsonBody};
 use crate::dto::{InvitationJson, MemberJson};
 use crate::error::ApiResult;
-use crate::standin::preview::Preview;
+use crate::schema::LinkPreviewSchema;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use invite_core::UserRef;
+use invite_core::{LinkPreview, UserRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -38,15 +38,16 @@ pub struct SignupJson {
     pub invitation: InvitationJson,
 }
 
-/// What a link is for, consuming nothing; `null` when nothing can be shown. Dead links get
-/// the refusal signup would give.
+/// What a link is for, consuming nothing (safe to ask any number of times). A link that
+/// cannot sign up gets exactly the refusal a signup would give (`unknown_link`,
+/// `link_expired`, `link_superseded`, `link_cancelled`, `link_already_used`, ...).
 #[utoipa::path(post, path = "/api/signup/preview", request_body = TokenBody,
-    responses((status = 200, body = Option<Preview>), Errors), tag = "signup")]
+    responses((status = 200, body = LinkPreviewSchema), Errors), tag = "signup")]
 pub async fn preview(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<TokenBody>,
-) -> ApiResult<Json<Option<Preview>>> {
-    Ok(Json(state.preview.preview(&body.token).await?))
+) -> ApiResult<Json<LinkPreview>> {
+    Ok(Json(state.service.preview_link(&body.token).await?))
 }
 
 /// Signs up with a link. No actor: the link is the credential. JSON only, so a cross-site

@@ -1,6 +1,18 @@
-//! The JSON shapes of the API, each with its OpenAPI schema. They are the crate's own, built
-//! from the core's types, so the wire format is stable and documented whatever the core's
-//! serde derives say: snake_case enums, cursors as their opaque string, no row versions.
+//! The JSON shapes of the API that must differ from the core's own JSON, each with its
+//! OpenAPI schema. Where the core's JSON is what the API answers (the dashboard, seats, the
+//! series, the audit trail, the event feed, the link preview), the handlers serialize the
+//! core's values and [`crate::schema`] only documents them. A shape of its own is kept here
+//! where HTTP needs one:
+//!
+//! - [`InvitationJson`]: the invitation with its status and allowed actions at now (the
+//!   buttons a row shows), the address as one string, snake_case codes; without the record's
+//!   bookkeeping (`link_generation`, `awaiting_delivery`, the contact's matching keys), which
+//!   the core's JSON carries for stores and fixtures.
+//! - [`AccessJson`]: what a form posts (`type`, `permission_level`, `role`, `grants`), where
+//!   the core's `Access` nests an enum per field.
+//! - [`OrganizationJson`]: the settings in the units a form edits (hours, `HH:MM`).
+//! - [`MemberJson`], [`OutcomeJson`], [`PageJson`]: built of the shapes above (an outcome's
+//!   error is the API's [`ErrorDetail`](crate::ErrorDetail), the core's error JSON).
 
 use invite_core::{
     Access, AccessScope, Action, Channel, ClientGrant, Cursor, Invitation, InvitationType,
@@ -35,6 +47,14 @@ pub fn action_code(a: Action) -> &'static str {
         Action::Details => "details",
         Action::SendFollowUp => "send_follow_up",
         Action::MarkCompleted => "mark_completed",
+    }
+}
+
+/// snake_case code of a role.
+pub fn role_code(r: Role) -> &'static str {
+    match r {
+        Role::ReadOnly => "read_only",
+        Role::Admin => "admin",
     }
 }
 
@@ -271,7 +291,7 @@ impl OutcomeJson {
                 input,
                 ok: false,
                 invitation: None,
-                error: Some(crate::error::ApiError::Core(e).parts().1.error),
+                error: Some(crate::error::ErrorDetail::of(&e)),
             },
         }
     }

@@ -1,134 +1,11 @@
-//! The JSON shapes of the reads: counts, seats, dashboard, series, organizations, members,
-//! audit events.
+//! The JSON shapes of organizations and members (see the module above for why they are the
+//! API's own).
 
-use super::{AccessJson, InvitationJson, status_code};
-use invite_core::{
-    AuditEvent, Dashboard, DayActivity, Member, OrgKind, Organization, SeatPolicy, Seats, Series,
-    TabCounts,
-};
+use super::{AccessJson, InvitationJson};
+use invite_core::{Member, OrgKind, Organization, SeatPolicy};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Counts per tab and channel.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct CountsJson {
-    /// Everything but cancelled.
-    pub all: u64,
-    /// Queued and Pending.
-    pub pending: u64,
-    /// Never Used.
-    pub never_used: u64,
-    /// Expired or Failed.
-    pub expired_or_failed: u64,
-    /// Completed.
-    pub completed: u64,
-    /// Invited by e-mail.
-    pub invited_by_email: u64,
-    /// Invited by SMS.
-    pub invited_by_sms: u64,
-}
-
-impl From<TabCounts> for CountsJson {
-    fn from(c: TabCounts) -> Self {
-        Self {
-            all: c.all,
-            pending: c.pending,
-            never_used: c.never_used,
-            expired_or_failed: c.expired_or_failed,
-            completed: c.completed,
-            invited_by_email: c.invited_by_email,
-            invited_by_sms: c.invited_by_sms,
-        }
-    }
-}
-
-/// Seats: used + available = limit (available is 0 when the limit was lowered below use).
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SeatsJson {
-    /// The limit.
-    pub limit: u32,
-    /// Seats used.
-    pub used: u32,
-    /// Seats free.
-    pub available: u32,
-}
-
-impl From<Seats> for SeatsJson {
-    fn from(s: Seats) -> Self {
-        Self {
-            limit: s.limit,
-            used: s.used,
-            available: s.available,
-        }
-    }
-}
-
-/// The dashboard header, in one call.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct DashboardJson {
-    /// The organization.
-    pub org: Uuid,
-    /// Counts per tab and channel.
-    pub counts: CountsJson,
-    /// Seats.
-    pub seats: SeatsJson,
-    /// Whether daily reminders are on.
-    pub reminders_enabled: bool,
-}
-
-impl From<Dashboard> for DashboardJson {
-    fn from(d: Dashboard) -> Self {
-        Self {
-            org: d.org.0,
-            counts: d.counts.into(),
-            seats: d.seats.into(),
-            reminders_enabled: d.reminders_enabled,
-        }
-    }
-}
-
-/// One local day of activity.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct DayJson {
-    /// The day, `YYYY-MM-DD`.
-    pub day: chrono::NaiveDate,
-    /// Invitation and resend messages delivered.
-    pub invitations_sent: u64,
-    /// Signups.
-    pub signups: u64,
-    /// First logins.
-    pub first_logins: u64,
-}
-
-impl From<&DayActivity> for DayJson {
-    fn from(d: &DayActivity) -> Self {
-        Self {
-            day: d.day,
-            invitations_sent: d.invitations_sent,
-            signups: d.signups,
-            first_logins: d.first_logins,
-        }
-    }
-}
-
-/// The daily series of the graphs.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SeriesJson {
-    /// One entry per day, oldest first.
-    pub days: Vec<DayJson>,
-    /// Completed over all listed invitations, 0.0 to 1.0.
-    pub completion_share: f64,
-}
-
-impl From<&Series> for SeriesJson {
-    fn from(s: &Series) -> Self {
-        Self {
-            days: s.days.iter().map(DayJson::from).collect(),
-            completion_share: s.completion_share,
-        }
-    }
-}
 
 /// An organization and its settings.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -246,39 +123,6 @@ impl From<&crate::standin::members::MemberEntry> for MemberDetailsJson {
                 .invitation
                 .as_ref()
                 .map(|v| InvitationJson::of(&v.invitation, v.status)),
-        }
-    }
-}
-
-/// One audit event.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct AuditJson {
-    /// Its id.
-    pub id: Uuid,
-    /// The invitation, if the event is about one.
-    pub invitation: Option<Uuid>,
-    /// Who.
-    pub actor: String,
-    /// When.
-    pub at: chrono::DateTime<chrono::Utc>,
-    /// What, in words.
-    pub action: String,
-    /// Status before.
-    pub before: Option<&'static str>,
-    /// Status after.
-    pub after: Option<&'static str>,
-}
-
-impl From<&AuditEvent> for AuditJson {
-    fn from(e: &AuditEvent) -> Self {
-        Self {
-            id: e.id.0,
-            invitation: e.invitation.map(|i| i.0),
-            actor: e.actor.to_string(),
-            at: e.at,
-            action: format!("{:?}", e.action),
-            before: e.before.map(status_code),
-            after: e.after.map(status_code),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Stand-ins for core calls that do not exist yet, each a small trait or function the routes
 //! call, so that when the core grows the call (issues 10 and 11) only the stand-in changes:
 //!
-//! - [`preview`]: the signup page's link preview by token (issue 10 adds it to the core);
 //! - [`catalog`]: an MSP's clients and the members added without an invitation (the core has
 //!   no list of organizations or members yet; issue 11 adds the member list);
 //! - [`selection`]: resend and cancel of a list of invitation ids with an answer per id, and
@@ -10,5 +9,4 @@
 
 pub mod catalog;
 pub mod members;
-pub mod preview;
 pub mod selection;

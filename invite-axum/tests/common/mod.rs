@@ -2,6 +2,8 @@
 //! header, and a request helper over `tower::ServiceExt::oneshot`.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod openapi;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
@@ -21,10 +23,22 @@ pub const CONFLICT: u8 = 1;
 pub const DOWN: u8 = 2;
 pub const INVARIANT: u8 = 3;
 
-/// A store whose commits can be made to fail.
+/// A real store (MemoryStore in these tests) whose commits can be made to fail: with a
+/// conflict, an invariant violation, or, with `DOWN`, the database gone (then every read
+/// fails too, as it would).
 pub struct Faulty<S> {
     pub inner: S,
     pub mode: AtomicU8,
+}
+
+impl<S> Faulty<S> {
+    /// The store, unless it is down.
+    fn live(&self) -> Result<&S, StoreError> {
+        match self.mode.load(Ordering::SeqCst) {
+            DOWN => Err(StoreError::Backend("database is down".into())),
+            _ => Ok(&self.inner),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -47,46 +61,46 @@ impl<S: Store + 'static> RecordStore for Faulty<S> {
         }
     }
     async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        self.inner.organization(id).await
+        self.live()?.organization(id).await
     }
     async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        self.inner.organizations(ids).await
+        self.live()?.organizations(ids).await
     }
     async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        self.inner.invitation(id).await
+        self.live()?.invitation(id).await
     }
     async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations(ids).await
+        self.live()?.invitations(ids).await
     }
     async fn open_invitations(
         &self,
         org: OrgId,
         keys: &[String],
     ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.open_invitations(org, keys).await
+        self.live()?.open_invitations(org, keys).await
     }
     async fn invitations_for_users(
         &self,
         org: OrgId,
         users: &[UserRef],
     ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations_for_users(org, users).await
+        self.live()?.invitations_for_users(org, users).await
     }
     async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        self.inner.link(hash).await
+        self.live()?.link(hash).await
     }
     async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        self.inner.member(id).await
+        self.live()?.member(id).await
     }
     async fn active_members(&self, org: OrgId, keys: &[String]) -> Result<Vec<Member>, StoreError> {
-        self.inner.active_members(org, keys).await
+        self.live()?.active_members(org, keys).await
     }
     async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        self.inner.seats(org, now).await
+        self.live()?.seats(org, now).await
     }
 }
 
-invite_core::forward_outbox_and_views!(for Faulty<S> where S: [Store + 'static] => |this| this.inner);
+invite_core::forward_outbox_and_views!(for Faulty<S> where S: [Store + 'static] => |this| this.live()?);
 
 /// The actor is the JSON in the `x-test-actor` header.
 pub struct HeaderActor;
@@ -111,6 +125,7 @@ pub struct World {
     pub notifier: Arc<RecordingNotifier>,
     pub dispatcher: Dispatcher<Arc<Faulty<MemoryStore>>, Arc<RecordingNotifier>, Arc<ManualClock>>,
     pub operator: Actor,
+    pub doc: openapi::Doc,
 }
 
 pub fn start() -> DateTime<Utc> {
@@ -149,6 +164,7 @@ impl World {
             notifier,
             dispatcher,
             operator: Actor::Operator { id: "ops".into() },
+            doc: openapi::Doc::new(),
         }
     }
 
@@ -168,17 +184,28 @@ impl World {
         if let Some(a) = actor {
             req = req.header("x-test-actor", serde_json::to_string(a).expect("json"));
         }
-        let req = match body {
+        let req = match &body {
             Some(b) => req
                 .header("content-type", "application/json")
                 .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         }
         .expect("a request");
-        self.send(req).await
+        let answer = self.send(req).await;
+        // A body the API accepted is one its document describes.
+        if let (Some(b), true) = (&body, answer.0.is_success() && path.starts_with("/api/")) {
+            if let Err(e) = self.doc.check_request(method, path, b) {
+                panic!("the request does not match the OpenAPI document: {e}");
+            }
+        }
+        answer
     }
 
+    /// One request. Every answer of the JSON API is checked against the OpenAPI document:
+    /// its status is documented for the route and its body matches the schema.
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
         let response = self.router.clone().oneshot(req).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
@@ -190,6 +217,14 @@ impl World {
             .to_bytes();
         let value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        if path.starts_with("/api/") {
+            if let Err(e) = self
+                .doc
+                .check_answer(&method, &path, status.as_u16(), &value)
+            {
+                panic!("the answer does not match the OpenAPI document: {e}");
+            }
+        }
         (status, headers, value)
     }
 
