@@ -2,7 +2,7 @@
 //! transaction (`commit.rs`). The outbox and view ports are in `views.rs`.
 
 use crate::codec::{self, backend};
-use crate::{PgStore, aborted_is_conflict, commit, seats};
+use crate::{PgStore, aborted_is_conflict, commit, fast, seats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use invite_core::store::{Commit, CommitOutcome, RecordStore, StoreError};
@@ -46,6 +46,13 @@ impl PgStore {
         commit: Commit,
         hook: Option<&dyn crate::CommitHook>,
     ) -> Result<CommitOutcome, StoreError> {
+        if fast::covers(&commit) {
+            commit::precheck(&commit)?;
+            match self.commit_in_one_statement(&commit, hook).await? {
+                Some(outcome) => return Ok(outcome),
+                None => {} // refused somewhere: step by step, which says why
+            }
+        }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let applied = match commit::apply(&mut tx, &self.sql, &commit).await {
             Ok(outcome) => match hook {
@@ -72,6 +79,68 @@ impl PgStore {
                 Err(aborted_is_conflict(e))
             }
         }
+    }
+}
+
+impl PgStore {
+    /// The commit as one call of `apply_commit` (`fast.rs`): on its own without a seat check
+    /// or hook (one round trip), else in a transaction that commits once the core's verdict
+    /// on the counts under the lock said yes and the hook ran. `Ok(None)` when PostgreSQL
+    /// refused the call (nothing of it is written): the caller commits step by step, which
+    /// finds and names the conflict.
+    async fn commit_in_one_statement(
+        &self,
+        commit: &Commit,
+        hook: Option<&dyn crate::CommitHook>,
+    ) -> Result<Option<CommitOutcome>, StoreError> {
+        let done = || CommitOutcome {
+            reminders_skipped: Vec::new(),
+            versions: commit::stored_versions(commit),
+        };
+        let call = fast::call(&self.sql, commit)?;
+        if commit.seat_check.is_none() && hook.is_none() {
+            return match call.fetch_one(&self.pool).await {
+                Ok(_) => Ok(Some(done())),
+                Err(e) if e.as_database_error().is_some() => Ok(None),
+                Err(e) => Err(backend(e)),
+            };
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let row = match call.fetch_one(&mut *tx).await {
+            Ok(row) => row,
+            Err(e) if e.as_database_error().is_some() => {
+                let _ = tx.rollback().await;
+                return Ok(None);
+            }
+            Err(e) => return Err(backend(e)),
+        };
+        if let Some(check) = commit.seat_check {
+            let verdict = match fast::locked_seats(&row)? {
+                // The core's verdict (R3.3 to R3.6), on the counts taken under the lock.
+                Some(seats) => check.verdict(seats.limit, seats.members, seats.reserved),
+                // No organization: the step-by-step commit names what is missing.
+                None => {
+                    let _ = tx.rollback().await;
+                    return Ok(None);
+                }
+            };
+            if let Err(conflict) = verdict {
+                let _ = tx.rollback().await;
+                return Err(StoreError::Conflict(conflict));
+            }
+        }
+        if let Some(hook) = hook {
+            if let Err(e) = hook.before_commit(&mut tx, commit).await {
+                let _ = tx.rollback().await;
+                return Err(aborted_is_conflict(StoreError::Backend(Box::new(
+                    crate::HookFailed(e),
+                ))));
+            }
+        }
+        tx.commit()
+            .await
+            .map_err(|e| aborted_is_conflict(commit::db_error(e, commit)))?;
+        Ok(Some(done()))
     }
 }
 

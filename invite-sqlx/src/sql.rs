@@ -594,6 +594,18 @@ pub(crate) const INSERT_AUDIT: &str = "\
         AS u(id, org_id, invitation_id, at, kind, action, actor, before_status, after_status, n) \
     ORDER BY u.n";
 
+/// The whole commit in one call (`fast.rs`, migration `commit_in_one_statement`): the seat
+/// lock (`$1` organization, `$2` lock or not, `$3` count reservations, `$4` now), then the
+/// arrays of `InvitationArrays` (with `$5`, which rows are inserts), `MemberArrays`,
+/// `LinkArrays`, `FinishArrays`, `MessageArrays` and `AuditArrays`, in that order.
+pub(crate) const APPLY_COMMIT: &str = "\
+    SELECT lock_limit, lock_policy, lock_members, lock_reserved FROM {schema}.apply_commit( \
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
+    $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, \
+    $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, \
+    $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79)";
+
 /// Where a template names the store's schema; [`Statements::render`] puts the quoted
 /// identifier in its place.
 pub(crate) const SCHEMA_PLACEHOLDER: &str = "{schema}";
@@ -685,4 +697,5 @@ statements! {
     INSERT_MESSAGES,
     INSERT_REMINDER_MARKS,
     INSERT_AUDIT,
+    APPLY_COMMIT,
 }
