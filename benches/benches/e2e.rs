@@ -33,7 +33,8 @@ mod smtp_server;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use invite_core::{
-    Access, Actor, Channel, Contact, Dispatcher, DispatcherConfig, InvitationService, LinkToken,
+    Access, Actor, Channel, Clock, Contact, Dispatcher, DispatcherConfig, InvitationService,
+    LinkToken,
     ManualClock, Notifier, OrgId, OrgKind, OrgSettings, RecordingNotifier, Role, ServiceConfig,
 };
 use invite_lettre::SmtpNotifier;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A `/proc/self/status` field in kB (`VmRSS`, the resident set now; `VmHWM`, its peak).
-pub fn status_kb(field: &str) -> Option<u64> {
+pub(crate) fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -16,15 +16,15 @@ pub fn status_kb(field: &str) -> Option<u64> {
 
 /// One sample: the phase it was taken in, when, and the resident set in kB.
 #[derive(Clone, Copy, Debug)]
-pub struct Sample {
-    pub phase: u8,
-    pub at: Duration,
-    pub rss_kb: u64,
+pub(crate) struct Sample {
+    pub(crate) phase: u8,
+    pub(crate) at: Duration,
+    pub(crate) rss_kb: u64,
 }
 
 /// Samples the resident set every `every` on a thread of its own, tagging each sample with
 /// the phase set last.
-pub struct Sampler {
+pub(crate) struct Sampler {
     phase: Arc<AtomicU8>,
     stop: Arc<AtomicBool>,
     samples: Arc<Mutex<Vec<Sample>>>,
@@ -32,7 +32,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn start(every: Duration) -> Sampler {
+    pub(crate) fn start(every: Duration) -> Sampler {
         let phase = Arc::new(AtomicU8::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let samples = Arc::new(Mutex::new(Vec::new()));
@@ -59,12 +59,12 @@ impl Sampler {
         }
     }
 
-    pub fn phase(&self, phase: u8) {
+    pub(crate) fn phase(&self, phase: u8) {
         self.phase.store(phase, Ordering::Relaxed);
     }
 
     /// Stops sampling; answers every sample taken.
-    pub fn finish(mut self) -> Vec<Sample> {
+    pub(crate) fn finish(mut self) -> Vec<Sample> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -74,7 +74,7 @@ impl Sampler {
 }
 
 /// Min, max and a few evenly spaced samples (in MB) of `phase`, for printing.
-pub fn summary(samples: &[Sample], phase: u8, points: usize) -> String {
+pub(crate) fn summary(samples: &[Sample], phase: u8, points: usize) -> String {
     let of: Vec<&Sample> = samples.iter().filter(|s| s.phase == phase).collect();
     if of.is_empty() {
         return "no samples".into();

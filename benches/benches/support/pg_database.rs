@@ -8,7 +8,7 @@ use std::str::FromStr;
 /// Drops and creates database `name` (a plain identifier of the bench's own), migrates it,
 /// and answers a pool of `connections` on it, made with [`PgStore::pool_options`]; `None`
 /// without `DATABASE_URL`.
-pub async fn fresh(name: &str, connections: u32) -> Option<PgPool> {
+pub(crate) async fn fresh(name: &str, connections: u32) -> Option<PgPool> {
     let url = std::env::var("DATABASE_URL").ok()?;
     let admin = PgConnectOptions::from_str(&url).expect("a valid DATABASE_URL");
     let mut conn = admin
