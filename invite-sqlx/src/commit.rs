@@ -15,19 +15,17 @@
 //! invitations that can reserve. Two signups racing for the last seat count one after the
 //! other.
 
-use crate::codec::{
-    self, backend, channel_name, completed_by_name, int, kind_name, org_kind, outbox_state,
-    seat_policy_name, status_name, to_json, to_json_text,
+use crate::arrays::{
+    AuditArrays, FinishArrays, InvitationArrays, LinkArrays, MemberArrays, MessageArrays,
 };
+use crate::codec::{self, backend, channel_name, int, org_kind, seat_policy_name, to_json};
 use crate::seats;
 use crate::sql::{ROLLBACK_TO_INVITATIONS, SAVEPOINT_INVITATIONS, Statements};
-use chrono::{DateTime, NaiveDate, Utc};
-use invite_core::audit::AuditEvent;
-use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
+use chrono::NaiveDate;
 use invite_core::store::{
     Commit, CommitOutcome, Conflict, InvariantViolation, StoreError, StoredVersions, Write,
 };
-use invite_core::{Invitation, InvitationId, Member, Organization};
+use invite_core::{Invitation, Member, Organization};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::{PgConnection, Postgres, Row};
@@ -119,7 +117,7 @@ pub(crate) async fn apply(
 
 /// The versions the commit's records are stored at: 0 for an insert, one more than the
 /// version read for an update (`version = version + 1` in every update statement).
-fn stored_versions(c: &Commit) -> StoredVersions {
+pub(crate) fn stored_versions(c: &Commit) -> StoredVersions {
     fn next(insert: bool, read: u64) -> u64 {
         if insert { 0 } else { read + 1 }
     }
@@ -149,7 +147,7 @@ fn stored_versions(c: &Commit) -> StoredVersions {
 
 /// What can be refused without looking at the database: inserts must be at version 0, and
 /// one commit writes each invitation once.
-fn precheck(c: &Commit) -> Result<(), StoreError> {
+pub(crate) fn precheck(c: &Commit) -> Result<(), StoreError> {
     if let Some(Write::Insert(o)) = &c.organization {
         if o.version != 0 {
             return refuse(Conflict::Version {
@@ -207,121 +205,6 @@ async fn write_organization(
     match (w, exists) {
         (Write::Update(_), false) => refuse(Conflict::Missing { entity, id }),
         _ => refuse(Conflict::Version { entity, id }),
-    }
-}
-
-/// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
-#[derive(Default)]
-struct InvitationArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    channel: Vec<&'static str>,
-    address_key: Vec<String>,
-    email_key: Vec<Option<String>>,
-    phone: Vec<Option<String>>,
-    contact: Vec<String>,
-    access: Vec<String>,
-    user_ref: Vec<Option<String>>,
-    sender: Vec<String>,
-    created_at: Vec<DateTime<Utc>>,
-    last_invited_at: Vec<DateTime<Utc>>,
-    send_count: Vec<i64>,
-    last_sent_at: Vec<Option<DateTime<Utc>>>,
-    expires_at: Vec<Option<DateTime<Utc>>>,
-    awaiting_delivery: Vec<bool>,
-    link_generation: Vec<i64>,
-    failure: Vec<Option<String>>,
-    signed_up_at: Vec<Option<DateTime<Utc>>>,
-    member: Vec<Option<Uuid>>,
-    first_login_at: Vec<Option<DateTime<Utc>>>,
-    completed_at: Vec<Option<DateTime<Utc>>>,
-    completed_by: Vec<Option<&'static str>>,
-    last_follow_up_at: Vec<Option<DateTime<Utc>>>,
-    closed_at: Vec<Option<DateTime<Utc>>>,
-    close_reason: Vec<Option<String>>,
-    version: Vec<i64>,
-    options: Vec<String>,
-}
-
-impl InvitationArrays {
-    fn push(&mut self, invitation: &Invitation) -> Result<(), StoreError> {
-        let i = invitation.to_record();
-        self.id.push(i.id.0);
-        self.org.push(i.org.0);
-        self.channel.push(channel_name(i.channel));
-        let key = i.contact.key_for(i.channel).ok_or_else(|| {
-            backend(format!(
-                "invitation {} cannot be reached by its channel {}",
-                i.id, i.channel
-            ))
-        })?;
-        self.address_key.push(key);
-        self.email_key
-            .push(i.contact.email_address().map(|e| e.key().to_owned()));
-        self.phone
-            .push(i.contact.phone_number().map(|p| p.as_str().to_owned()));
-        self.contact.push(to_json_text(&i.contact)?);
-        self.access.push(to_json_text(&i.access)?);
-        self.user_ref.push(i.user_ref.as_ref().map(|u| u.0.clone()));
-        self.sender.push(to_json_text(&i.sender)?);
-        self.created_at.push(i.created_at);
-        self.last_invited_at.push(i.last_invited_at);
-        self.send_count.push(int(i.send_count)?);
-        self.last_sent_at.push(i.last_sent_at);
-        self.expires_at.push(i.expires_at);
-        self.awaiting_delivery.push(i.awaiting_delivery);
-        self.link_generation.push(int(i.link_generation)?);
-        self.failure
-            .push(i.failure.as_ref().map(to_json_text).transpose()?);
-        self.signed_up_at.push(i.signed_up_at);
-        self.member.push(i.member.map(|m| m.0));
-        self.first_login_at.push(i.first_login_at);
-        self.completed_at.push(i.completed.map(|(at, _)| at));
-        self.completed_by
-            .push(i.completed.map(|(_, by)| completed_by_name(by)));
-        self.last_follow_up_at.push(i.last_follow_up_at);
-        self.closed_at.push(i.closed.as_ref().map(|(at, _)| *at));
-        self.close_reason.push(
-            i.closed
-                .as_ref()
-                .map(|(_, r)| to_json_text(r))
-                .transpose()?,
-        );
-        self.version.push(int(i.version)?);
-        self.options.push(to_json_text(&i.options)?);
-        Ok(())
-    }
-
-    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
-        sqlx::query(statement)
-            .bind(self.id)
-            .bind(self.org)
-            .bind(self.channel)
-            .bind(self.address_key)
-            .bind(self.email_key)
-            .bind(self.phone)
-            .bind(self.contact)
-            .bind(self.access)
-            .bind(self.user_ref)
-            .bind(self.sender)
-            .bind(self.created_at)
-            .bind(self.last_invited_at)
-            .bind(self.send_count)
-            .bind(self.last_sent_at)
-            .bind(self.expires_at)
-            .bind(self.awaiting_delivery)
-            .bind(self.link_generation)
-            .bind(self.failure)
-            .bind(self.signed_up_at)
-            .bind(self.member)
-            .bind(self.first_login_at)
-            .bind(self.completed_at)
-            .bind(self.completed_by)
-            .bind(self.last_follow_up_at)
-            .bind(self.closed_at)
-            .bind(self.close_reason)
-            .bind(self.version)
-            .bind(self.options)
     }
 }
 
@@ -575,55 +458,6 @@ async fn explain_insert_conflict(
     })
 }
 
-#[derive(Default)]
-struct MemberArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    email_key: Vec<Option<String>>,
-    phone: Vec<Option<String>>,
-    contact: Vec<String>,
-    user_ref: Vec<Option<String>>,
-    access: Vec<String>,
-    invitation: Vec<Option<Uuid>>,
-    joined_at: Vec<DateTime<Utc>>,
-    removed_at: Vec<Option<DateTime<Utc>>>,
-    version: Vec<i64>,
-}
-
-impl MemberArrays {
-    fn push(&mut self, m: &Member) -> Result<(), StoreError> {
-        self.id.push(m.id.0);
-        self.org.push(m.org.0);
-        self.email_key
-            .push(m.contact.email_address().map(|e| e.key().to_owned()));
-        self.phone
-            .push(m.contact.phone_number().map(|p| p.as_str().to_owned()));
-        self.contact.push(to_json_text(&m.contact)?);
-        self.user_ref.push(m.user_ref.as_ref().map(|u| u.0.clone()));
-        self.access.push(to_json_text(&m.access)?);
-        self.invitation.push(m.invitation.map(|i| i.0));
-        self.joined_at.push(m.joined_at);
-        self.removed_at.push(m.removed_at);
-        self.version.push(int(m.version)?);
-        Ok(())
-    }
-
-    fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
-        sqlx::query(statement)
-            .bind(self.id)
-            .bind(self.org)
-            .bind(self.email_key)
-            .bind(self.phone)
-            .bind(self.contact)
-            .bind(self.user_ref)
-            .bind(self.access)
-            .bind(self.invitation)
-            .bind(self.joined_at)
-            .bind(self.removed_at)
-            .bind(self.version)
-    }
-}
-
 /// Members as invitations: updates (removals) first, then inserts that skip a taken
 /// contact. Every refusal is a version conflict on the member, as in MemoryStore.
 async fn write_members(
@@ -681,21 +515,8 @@ async fn write_links(
     if c.links.is_empty() {
         return Ok(());
     }
-    let mut hash = Vec::with_capacity(c.links.len());
-    let mut invitation = Vec::with_capacity(c.links.len());
-    let mut generation = Vec::with_capacity(c.links.len());
-    let mut issued_at = Vec::with_capacity(c.links.len());
-    for l in &c.links {
-        hash.push(l.hash.0);
-        invitation.push(l.invitation.0);
-        generation.push(int(l.generation)?);
-        issued_at.push(l.issued_at);
-    }
-    let inserted = sqlx::query(&sql.INSERT_LINKS)
-        .bind(hash)
-        .bind(invitation)
-        .bind(generation)
-        .bind(issued_at)
+    let inserted = LinkArrays::of(&c.links)?
+        .bind_to(sqlx::query(&sql.INSERT_LINKS))
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| db_error(e, c))?;
@@ -714,57 +535,8 @@ async fn finish_messages(
     if c.outbox_updates.is_empty() {
         return Ok(());
     }
-    let mut updates: Vec<&OutboxUpdate> = c.outbox_updates.iter().collect();
-    updates.sort_by_key(|u| u.id);
-    let n = updates.len();
-    let (mut id, mut outcome, mut at, mut due_at, mut text, mut lease) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut provider_id, mut parts) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for u in updates {
-        id.push(u.id.0);
-        lease.push(u.lease);
-        let receipt = match &u.outcome {
-            OutboxOutcome::Sent { receipt, .. } => receipt.as_ref(),
-            _ => None,
-        };
-        provider_id.push(receipt.and_then(|r| r.provider_id.as_deref()));
-        parts.push(receipt.map(|r| i64::from(r.parts)));
-        let (name, when, due, words) = match &u.outcome {
-            OutboxOutcome::Sent { at, .. } => ("sent", Some(*at), None, None::<&str>),
-            OutboxOutcome::Retry { due_at, error } => {
-                ("retry", None, Some(*due_at), Some(error.as_str()))
-            }
-            OutboxOutcome::Released { due_at, error } => {
-                ("release", None, Some(*due_at), Some(error.as_str()))
-            }
-            OutboxOutcome::Dead { reason } => ("dead", None, None, Some(reason.as_str())),
-            OutboxOutcome::Dropped { reason } => ("dropped", None, None, Some(reason.as_str())),
-        };
-        outcome.push(name);
-        at.push(when);
-        due_at.push(due);
-        text.push(words);
-    }
-    let done = returned_ids(
-        tx,
-        sqlx::query(&sql.FINISH_MESSAGES)
-            .bind(&id)
-            .bind(outcome)
-            .bind(at)
-            .bind(due_at)
-            .bind(text)
-            .bind(lease)
-            .bind(provider_id)
-            .bind(parts),
-        c,
-    )
-    .await?;
+    let arrays = FinishArrays::of(&c.outbox_updates);
+    let done = returned_ids(tx, arrays.bind_to(sqlx::query(&sql.FINISH_MESSAGES)), c).await?;
     let done: HashSet<Uuid> = done.into_iter().collect();
     if let Some(lost) = c.outbox_updates.iter().find(|u| !done.contains(&u.id.0)) {
         return refuse(Conflict::LeaseLost(lost.id));
@@ -808,47 +580,6 @@ async fn write_reminder_marks(
     Ok((outcome, reminded))
 }
 
-#[derive(Default)]
-struct MessageArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    invitation: Vec<Uuid>,
-    kind: Vec<&'static str>,
-    link_generation: Vec<i64>,
-    reminder_day: Vec<Option<NaiveDate>>,
-    created_at: Vec<DateTime<Utc>>,
-    due_at: Vec<DateTime<Utc>>,
-    attempts: Vec<i64>,
-    last_error: Vec<Option<String>>,
-    state: Vec<&'static str>,
-    sent_at: Vec<Option<DateTime<Utc>>>,
-    state_reason: Vec<Option<String>>,
-    lease_token: Vec<Option<Uuid>>,
-    lease_until: Vec<Option<DateTime<Utc>>>,
-}
-
-impl MessageArrays {
-    fn push(&mut self, m: &OutboxMessage) -> Result<(), StoreError> {
-        self.id.push(m.id.0);
-        self.org.push(m.org.0);
-        self.invitation.push(m.invitation.0);
-        self.kind.push(kind_name(m.kind));
-        self.link_generation.push(int(m.link_generation)?);
-        self.reminder_day.push(m.reminder_day);
-        self.created_at.push(m.created_at);
-        self.due_at.push(m.due_at);
-        self.attempts.push(int(m.attempts)?);
-        self.last_error.push(m.last_error.clone());
-        let (state, sent_at, reason) = outbox_state(&m.state);
-        self.state.push(state);
-        self.sent_at.push(sent_at);
-        self.state_reason.push(reason.map(str::to_owned));
-        self.lease_token.push(m.lease.map(|l| l.token));
-        self.lease_until.push(m.lease.map(|l| l.until));
-        Ok(())
-    }
-}
-
 /// The commit's messages and those of its newly inserted reminder marks, in one statement.
 async fn write_messages(
     tx: &mut PgConnection,
@@ -867,27 +598,7 @@ async fn write_messages(
         a.push(&c.reminders[*n].message)?;
     }
     let wanted = a.id.clone();
-    let done = returned_ids(
-        tx,
-        sqlx::query(&sql.INSERT_MESSAGES)
-            .bind(a.id)
-            .bind(a.org)
-            .bind(a.invitation)
-            .bind(a.kind)
-            .bind(a.link_generation)
-            .bind(a.reminder_day)
-            .bind(a.created_at)
-            .bind(a.due_at)
-            .bind(a.attempts)
-            .bind(a.last_error)
-            .bind(a.state)
-            .bind(a.sent_at)
-            .bind(a.state_reason)
-            .bind(a.lease_token)
-            .bind(a.lease_until),
-        c,
-    )
-    .await?;
+    let done = returned_ids(tx, a.bind_to(sqlx::query(&sql.INSERT_MESSAGES)), c).await?;
     if let Some(id) = absent(&wanted, &done).first() {
         return refuse(Conflict::Version {
             entity: "message",
@@ -904,46 +615,16 @@ async fn write_audit(
     c: &Commit,
     reminded: &[usize],
 ) -> Result<(), StoreError> {
-    let events: Vec<&AuditEvent> = reminded
+    let events = reminded
         .iter()
         .map(|n| &c.reminders[*n].audit)
-        .chain(c.audit.iter())
-        .collect();
-    if events.is_empty() {
+        .chain(c.audit.iter());
+    let arrays = AuditArrays::of(events)?;
+    if arrays.is_empty() {
         return Ok(());
     }
-    let n = events.len();
-    let mut id = Vec::with_capacity(n);
-    let mut org = Vec::with_capacity(n);
-    let mut invitation: Vec<Option<Uuid>> = Vec::with_capacity(n);
-    let mut at = Vec::with_capacity(n);
-    let mut kind = Vec::with_capacity(n);
-    let mut action = Vec::with_capacity(n);
-    let mut actor = Vec::with_capacity(n);
-    let mut before: Vec<Option<&str>> = Vec::with_capacity(n);
-    let mut after: Vec<Option<&str>> = Vec::with_capacity(n);
-    for e in events {
-        id.push(e.id.0);
-        org.push(e.org.0);
-        invitation.push(e.invitation.map(|i: InvitationId| i.0));
-        at.push(e.at);
-        let a = to_json_text(&e.action)?;
-        kind.push(codec::audit_kind(&a)?);
-        action.push(a);
-        actor.push(to_json_text(&e.actor)?);
-        before.push(e.before.map(status_name));
-        after.push(e.after.map(status_name));
-    }
-    sqlx::query(&sql.INSERT_AUDIT)
-        .bind(id)
-        .bind(org)
-        .bind(invitation)
-        .bind(at)
-        .bind(kind)
-        .bind(action)
-        .bind(actor)
-        .bind(before)
-        .bind(after)
+    arrays
+        .bind_to(sqlx::query(&sql.INSERT_AUDIT))
         .execute(&mut *tx)
         .await
         .map_err(|e| db_error(e, c))?;

@@ -13,7 +13,9 @@ use crate::PgStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use invite_core::notifier::BoxError;
-use invite_core::store::{Commit, CommitOutcome, RecordStore, StoreError, Write};
+use invite_core::store::{
+    Commit, CommitOutcome, InviteReads, RecordStore, SignupReads, StoreError, Write,
+};
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
     Invitation, InvitationId, Member, MemberId, OrgId, Organization, Seats, UserRef,
@@ -170,6 +172,25 @@ impl<H: CommitHook> RecordStore for HookedStore<'_, H> {
     }
     async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
         self.store.seats(org, now).await
+    }
+    async fn invite_reads(
+        &self,
+        org: OrgId,
+        clients: &[OrgId],
+        address_keys: &[String],
+        contact_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<InviteReads, StoreError> {
+        self.store
+            .invite_reads(org, clients, address_keys, contact_keys, now)
+            .await
+    }
+    async fn signup_reads(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignupReads>, StoreError> {
+        self.store.signup_reads(hash, now).await
     }
 }
 

@@ -5,9 +5,11 @@
 /// transactions) the store takes.
 pub use sqlx;
 
+mod arrays;
 mod calendar;
 mod codec;
 mod commit;
+mod fast;
 mod hook;
 mod members;
 mod migrate;

@@ -2,15 +2,18 @@
 //! transaction (`commit.rs`). The outbox and view ports are in `views.rs`.
 
 use crate::codec::{self, backend};
-use crate::{PgStore, aborted_is_conflict, commit, seats};
+use crate::{PgStore, aborted_is_conflict, commit, fast, seats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use invite_core::store::{Commit, CommitOutcome, RecordStore, StoreError};
+use invite_core::store::{
+    Commit, CommitOutcome, InviteReads, RecordStore, SignupReads, StoreError,
+};
 use invite_core::token::{LinkRecord, TokenHash};
 use invite_core::{
     Invitation, InvitationId, Member, MemberId, OrgId, Organization, Seats, UserRef,
 };
 use sqlx::Row as _;
+use sqlx::postgres::PgRow;
 use std::collections::{HashMap, HashSet};
 
 impl PgStore {
@@ -46,6 +49,13 @@ impl PgStore {
         commit: Commit,
         hook: Option<&dyn crate::CommitHook>,
     ) -> Result<CommitOutcome, StoreError> {
+        if fast::covers(&commit) {
+            commit::precheck(&commit)?;
+            match self.commit_in_one_statement(&commit, hook).await? {
+                Some(outcome) => return Ok(outcome),
+                None => {} // refused somewhere: step by step, which says why
+            }
+        }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let applied = match commit::apply(&mut tx, &self.sql, &commit).await {
             Ok(outcome) => match hook {
@@ -72,6 +82,68 @@ impl PgStore {
                 Err(aborted_is_conflict(e))
             }
         }
+    }
+}
+
+impl PgStore {
+    /// The commit as one call of `apply_commit` (`fast.rs`): on its own without a seat check
+    /// or hook (one round trip), else in a transaction that commits once the core's verdict
+    /// on the counts under the lock said yes and the hook ran. `Ok(None)` when PostgreSQL
+    /// refused the call (nothing of it is written): the caller commits step by step, which
+    /// finds and names the conflict.
+    async fn commit_in_one_statement(
+        &self,
+        commit: &Commit,
+        hook: Option<&dyn crate::CommitHook>,
+    ) -> Result<Option<CommitOutcome>, StoreError> {
+        let done = || CommitOutcome {
+            reminders_skipped: Vec::new(),
+            versions: commit::stored_versions(commit),
+        };
+        let call = fast::call(&self.sql, commit)?;
+        if commit.seat_check.is_none() && hook.is_none() {
+            return match call.fetch_one(&self.pool).await {
+                Ok(_) => Ok(Some(done())),
+                Err(e) if e.as_database_error().is_some() => Ok(None),
+                Err(e) => Err(backend(e)),
+            };
+        }
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let row = match call.fetch_one(&mut *tx).await {
+            Ok(row) => row,
+            Err(e) if e.as_database_error().is_some() => {
+                let _ = tx.rollback().await;
+                return Ok(None);
+            }
+            Err(e) => return Err(backend(e)),
+        };
+        if let Some(check) = commit.seat_check {
+            let verdict = match fast::locked_seats(&row)? {
+                // The core's verdict (R3.3 to R3.6), on the counts taken under the lock.
+                Some(seats) => check.verdict(seats.limit, seats.members, seats.reserved),
+                // No organization: the step-by-step commit names what is missing.
+                None => {
+                    let _ = tx.rollback().await;
+                    return Ok(None);
+                }
+            };
+            if let Err(conflict) = verdict {
+                let _ = tx.rollback().await;
+                return Err(StoreError::Conflict(conflict));
+            }
+        }
+        if let Some(hook) = hook {
+            if let Err(e) = hook.before_commit(&mut tx, commit).await {
+                let _ = tx.rollback().await;
+                return Err(aborted_is_conflict(StoreError::Backend(Box::new(
+                    crate::HookFailed(e),
+                ))));
+            }
+        }
+        tx.commit()
+            .await
+            .map_err(|e| aborted_is_conflict(commit::db_error(e, commit)))?;
+        Ok(Some(done()))
     }
 }
 
@@ -114,18 +186,7 @@ impl RecordStore for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        let mut by_key: HashMap<String, Invitation> = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            by_key.insert(codec::text(row, "address_key")?, codec::invitation(row)?);
-        }
-        // In the order of the keys asked for, each invitation once, as MemoryStore answers.
-        let mut seen = HashSet::new();
-        Ok(address_keys
-            .iter()
-            .filter_map(|k| by_key.get(k))
-            .filter(|i| seen.insert(i.id))
-            .cloned()
-            .collect())
+        open_in_key_order(rows.iter(), address_keys)
     }
 
     async fn invitations_for_users(
@@ -178,23 +239,7 @@ impl RecordStore for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        let mut members = Vec::with_capacity(rows.len());
-        for (n, row) in rows.iter().enumerate() {
-            let email: Option<String> = row.try_get("email_key").map_err(backend)?;
-            let phone: Option<String> = row.try_get("phone").map_err(backend)?;
-            for key in email.into_iter().chain(phone) {
-                by_key.insert(key, n);
-            }
-            members.push(codec::member(row)?);
-        }
-        let mut seen = HashSet::new();
-        Ok(contact_keys
-            .iter()
-            .filter_map(|k| by_key.get(k))
-            .filter(|n| seen.insert(**n))
-            .map(|n| members[*n].clone())
-            .collect())
+        members_in_key_order(rows.iter(), contact_keys)
     }
 
     async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
@@ -225,4 +270,151 @@ impl RecordStore for PgStore {
         self.query_invitations(sqlx::query(&self.sql.INVITATIONS_BY_IDS).bind(ids))
             .await
     }
+
+    async fn invite_reads(
+        &self,
+        org: OrgId,
+        clients: &[OrgId],
+        address_keys: &[String],
+        contact_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<InviteReads, StoreError> {
+        let clients: Vec<uuid::Uuid> = clients.iter().map(|id| id.0).collect();
+        let rows = sqlx::query(&self.sql.INVITE_READS)
+            .bind(org.0)
+            .bind(clients)
+            .bind(storable_keys(address_keys.iter().map(String::as_str)))
+            .bind(storable_keys(contact_keys.iter().map(String::as_str)))
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let rows = Rows::sort(&rows)?;
+        let Some(org_row) = rows.of("org").next() else {
+            return Ok(InviteReads {
+                org: None,
+                clients: Vec::new(),
+                open: Vec::new(),
+                members: Vec::new(),
+                seats: Seats::new(0, 0),
+            });
+        };
+        Ok(InviteReads {
+            org: Some(codec::organization(org_row)?),
+            seats: seats::from_row(org_row)?,
+            clients: rows
+                .of("client")
+                .map(codec::organization)
+                .collect::<Result<_, _>>()?,
+            open: open_in_key_order(rows.of("open"), address_keys)?,
+            members: members_in_key_order(rows.of("member"), contact_keys)?,
+        })
+    }
+
+    async fn signup_reads(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignupReads>, StoreError> {
+        let rows = sqlx::query(&self.sql.SIGNUP_READS)
+            .bind(hash.0)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let rows = Rows::sort(&rows)?;
+        let Some(link) = rows.of("link").next() else {
+            return Ok(None);
+        };
+        let link = codec::link(link)?;
+        let invitation = rows
+            .of("invitation")
+            .next()
+            .map(codec::invitation)
+            .transpose()?;
+        let org_row = rows.of("org").next();
+        let (Some(invitation), Some(org_row)) = (invitation.clone(), org_row) else {
+            return Ok(Some(SignupReads {
+                link,
+                invitation,
+                org: None,
+                members: Vec::new(),
+                seats: Seats::new(0, 0),
+            }));
+        };
+        let members = members_in_key_order(rows.of("member"), &invitation.contact.keys())?;
+        Ok(Some(SignupReads {
+            link,
+            org: Some(codec::organization(org_row)?),
+            seats: seats::from_row(org_row)?,
+            invitation: Some(invitation),
+            members,
+        }))
+    }
+}
+
+/// The rows of a statement that answers several kinds of records, by their `what`.
+struct Rows<'r> {
+    rows: Vec<(String, &'r PgRow)>,
+}
+
+impl<'r> Rows<'r> {
+    fn sort(rows: &'r [PgRow]) -> Result<Self, StoreError> {
+        let rows = rows
+            .iter()
+            .map(|r| Ok((codec::text(r, "what")?, r)))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Rows { rows })
+    }
+
+    fn of<'a>(&'a self, what: &'a str) -> impl Iterator<Item = &'r PgRow> + 'a {
+        self.rows
+            .iter()
+            .filter(move |(w, _)| w == what)
+            .map(|(_, r)| *r)
+    }
+}
+
+/// Open invitations from rows with their `address_key`, in the order of the keys asked
+/// for, each invitation once, as MemoryStore answers.
+fn open_in_key_order<'r>(
+    rows: impl Iterator<Item = &'r PgRow>,
+    address_keys: &[String],
+) -> Result<Vec<Invitation>, StoreError> {
+    let mut by_key: HashMap<String, Invitation> = HashMap::new();
+    for row in rows {
+        by_key.insert(codec::text(row, "address_key")?, codec::invitation(row)?);
+    }
+    let mut seen = HashSet::new();
+    Ok(address_keys
+        .iter()
+        .filter_map(|k| by_key.get(k))
+        .filter(|i| seen.insert(i.id))
+        .cloned()
+        .collect())
+}
+
+/// Members from rows with their `email_key` and `phone`, in the order of the keys asked
+/// for, each member once, as MemoryStore answers.
+fn members_in_key_order<'r>(
+    rows: impl Iterator<Item = &'r PgRow>,
+    contact_keys: &[String],
+) -> Result<Vec<Member>, StoreError> {
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut members = Vec::new();
+    for (n, row) in rows.enumerate() {
+        let email: Option<String> = row.try_get("email_key").map_err(backend)?;
+        let phone: Option<String> = row.try_get("phone").map_err(backend)?;
+        for key in email.into_iter().chain(phone) {
+            by_key.insert(key, n);
+        }
+        members.push(codec::member(row)?);
+    }
+    let mut seen = HashSet::new();
+    Ok(contact_keys
+        .iter()
+        .filter_map(|k| by_key.get(k))
+        .filter(|n| seen.insert(**n))
+        .map(|n| members[*n].clone())
+        .collect())
 }

@@ -451,6 +451,149 @@ pub(crate) const AUDIT_OF_INVITATION: &str = concat!(
     " FROM {schema}.audit_events e WHERE e.invitation_id = $2 AND e.org_id = $1 ORDER BY e.seq"
 );
 
+/// Every column an `INVITE_READS` or `SIGNUP_READS` row may carry: each row is one record
+/// (its `what` says which), named as the record's own read names its columns, the others
+/// NULL, so the row decoders of the single reads read it.
+///
+/// Everything an invite is decided from, in one statement (issue 8.4): the organization
+/// `$1` with its seats at `$5` (as `SEATS`), the clients `$2`, the open invitations to the
+/// address keys `$3` (as `OPEN_INVITATIONS`) and the active members at the contact keys `$4`
+/// (as `ACTIVE_MEMBERS`). One snapshot for all.
+pub(crate) const INVITE_READS: &str = "\
+    SELECT 'org'::text AS what, o.id AS id, NULL::uuid AS org_id, o.name AS name, o.kind AS \
+    kind, o.msp_id AS msp_id, o.settings AS settings, o.version AS version, NULL::text AS \
+    channel, NULL::jsonb AS contact, NULL::jsonb AS access, NULL::text AS user_ref, \
+    NULL::jsonb AS sender, NULL::timestamptz AS created_at, NULL::timestamptz AS \
+    last_invited_at, NULL::int8 AS send_count, NULL::timestamptz AS last_sent_at, \
+    NULL::timestamptz AS expires_at, NULL::bool AS awaiting_delivery, NULL::int8 AS \
+    link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
+    AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
+    NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, NULL::uuid AS \
+    invitation_id, NULL::timestamptz AS joined_at, NULL::timestamptz AS removed_at, \
+    NULL::text AS email_key, NULL::text AS phone, o.seat_limit AS seat_limit, o.seat_policy \
+    AS seat_policy, o.active_members AS members, CASE WHEN o.seat_policy = \
+    'reserve_on_invite' THEN (SELECT count(*) FROM {schema}.invitations r WHERE r.org_id = \
+    o.id AND r.closed_at IS NULL AND r.signed_up_at IS NULL AND NOT r.failed AND (CASE WHEN \
+    r.awaiting_delivery OR r.expires_at IS NULL THEN 'infinity'::timestamptz ELSE \
+    r.expires_at END) > $5) ELSE 0 END AS reserved, NULL::bytea AS hash, NULL::int8 AS \
+    generation, NULL::timestamptz AS issued_at FROM {schema}.organizations o WHERE o.id = $1 \
+    UNION ALL SELECT 'client'::text AS what, o.id AS id, NULL::uuid AS org_id, o.name AS \
+    name, o.kind AS kind, o.msp_id AS msp_id, o.settings AS settings, o.version AS version, \
+    NULL::text AS channel, NULL::jsonb AS contact, NULL::jsonb AS access, NULL::text AS \
+    user_ref, NULL::jsonb AS sender, NULL::timestamptz AS created_at, NULL::timestamptz AS \
+    last_invited_at, NULL::int8 AS send_count, NULL::timestamptz AS last_sent_at, \
+    NULL::timestamptz AS expires_at, NULL::bool AS awaiting_delivery, NULL::int8 AS \
+    link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
+    AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
+    NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, NULL::uuid AS \
+    invitation_id, NULL::timestamptz AS joined_at, NULL::timestamptz AS removed_at, \
+    NULL::text AS email_key, NULL::text AS phone, NULL::int8 AS seat_limit, NULL::text AS \
+    seat_policy, NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, \
+    NULL::int8 AS generation, NULL::timestamptz AS issued_at FROM {schema}.organizations o \
+    WHERE o.id = ANY($2) UNION ALL SELECT 'open'::text AS what, i.id AS id, i.org_id AS \
+    org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS \
+    settings, i.version AS version, i.channel AS channel, i.contact AS contact, i.access AS \
+    access, i.user_ref AS user_ref, i.sender AS sender, i.created_at AS created_at, \
+    i.last_invited_at AS last_invited_at, i.send_count AS send_count, i.last_sent_at AS \
+    last_sent_at, i.expires_at AS expires_at, i.awaiting_delivery AS awaiting_delivery, \
+    i.link_generation AS link_generation, i.failure AS failure, i.signed_up_at AS \
+    signed_up_at, i.member_id AS member_id, i.first_login_at AS first_login_at, \
+    i.completed_at AS completed_at, i.completed_by AS completed_by, i.last_follow_up_at AS \
+    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, \
+    i.address_key AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS \
+    joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
+    phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
+    NULL::int8 AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz \
+    AS issued_at FROM {schema}.invitations i WHERE i.org_id = $1 AND i.address_key = ANY($3) \
+    AND i.closed_at IS NULL AND i.signed_up_at IS NULL UNION ALL SELECT 'member'::text AS \
+    what, m.id AS id, m.org_id AS org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid \
+    AS msp_id, NULL::jsonb AS settings, m.version AS version, NULL::text AS channel, \
+    m.contact AS contact, m.access AS access, m.user_ref AS user_ref, NULL::jsonb AS sender, \
+    NULL::timestamptz AS created_at, NULL::timestamptz AS last_invited_at, NULL::int8 AS \
+    send_count, NULL::timestamptz AS last_sent_at, NULL::timestamptz AS expires_at, \
+    NULL::bool AS awaiting_delivery, NULL::int8 AS link_generation, NULL::jsonb AS failure, \
+    NULL::timestamptz AS signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS \
+    first_login_at, NULL::timestamptz AS completed_at, NULL::text AS completed_by, \
+    NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS \
+    close_reason, NULL::text AS address_key, m.invitation_id AS invitation_id, m.joined_at \
+    AS joined_at, m.removed_at AS removed_at, m.email_key AS email_key, m.phone AS phone, \
+    NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
+    AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz AS \
+    issued_at FROM {schema}.members m WHERE m.org_id = $1 AND m.removed_at IS NULL AND \
+    (m.email_key = ANY($4) OR m.phone = ANY($4))";
+
+/// Everything a signup with link hash `$1` is decided from at `$2`, in one statement: the
+/// link (as `LINK`), its invitation, its organization with its seats, the organization's
+/// active members at the invitation's e-mail key or phone (the contact's keys). One
+/// snapshot, so a member made by this link never shows without the invitation's signup.
+pub(crate) const SIGNUP_READS: &str = "\
+    WITH l AS (SELECT k.hash, k.invitation_id, k.generation, k.issued_at FROM {schema}.links \
+    k WHERE k.hash = $1), i AS (SELECT i.* FROM {schema}.invitations i JOIN l ON i.id = \
+    l.invitation_id), o AS (SELECT o.* FROM {schema}.organizations o JOIN i ON o.id = \
+    i.org_id) SELECT 'link'::text AS what, NULL::uuid AS id, NULL::uuid AS org_id, \
+    NULL::text AS name, NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS settings, \
+    NULL::int8 AS version, NULL::text AS channel, NULL::jsonb AS contact, NULL::jsonb AS \
+    access, NULL::text AS user_ref, NULL::jsonb AS sender, NULL::timestamptz AS created_at, \
+    NULL::timestamptz AS last_invited_at, NULL::int8 AS send_count, NULL::timestamptz AS \
+    last_sent_at, NULL::timestamptz AS expires_at, NULL::bool AS awaiting_delivery, \
+    NULL::int8 AS link_generation, NULL::jsonb AS failure, NULL::timestamptz AS \
+    signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS first_login_at, \
+    NULL::timestamptz AS completed_at, NULL::text AS completed_by, NULL::timestamptz AS \
+    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, \
+    NULL::text AS address_key, l.invitation_id AS invitation_id, NULL::timestamptz AS \
+    joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
+    phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
+    NULL::int8 AS reserved, l.hash AS hash, l.generation AS generation, l.issued_at AS \
+    issued_at FROM l UNION ALL SELECT 'invitation'::text AS what, i.id AS id, i.org_id AS \
+    org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS \
+    settings, i.version AS version, i.channel AS channel, i.contact AS contact, i.access AS \
+    access, i.user_ref AS user_ref, i.sender AS sender, i.created_at AS created_at, \
+    i.last_invited_at AS last_invited_at, i.send_count AS send_count, i.last_sent_at AS \
+    last_sent_at, i.expires_at AS expires_at, i.awaiting_delivery AS awaiting_delivery, \
+    i.link_generation AS link_generation, i.failure AS failure, i.signed_up_at AS \
+    signed_up_at, i.member_id AS member_id, i.first_login_at AS first_login_at, \
+    i.completed_at AS completed_at, i.completed_by AS completed_by, i.last_follow_up_at AS \
+    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, NULL::text \
+    AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS joined_at, \
+    NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS phone, \
+    NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
+    AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz AS \
+    issued_at FROM i UNION ALL SELECT 'org'::text AS what, o.id AS id, NULL::uuid AS org_id, \
+    o.name AS name, o.kind AS kind, o.msp_id AS msp_id, o.settings AS settings, o.version AS \
+    version, NULL::text AS channel, NULL::jsonb AS contact, NULL::jsonb AS access, \
+    NULL::text AS user_ref, NULL::jsonb AS sender, NULL::timestamptz AS created_at, \
+    NULL::timestamptz AS last_invited_at, NULL::int8 AS send_count, NULL::timestamptz AS \
+    last_sent_at, NULL::timestamptz AS expires_at, NULL::bool AS awaiting_delivery, \
+    NULL::int8 AS link_generation, NULL::jsonb AS failure, NULL::timestamptz AS \
+    signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS first_login_at, \
+    NULL::timestamptz AS completed_at, NULL::text AS completed_by, NULL::timestamptz AS \
+    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, \
+    NULL::text AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS joined_at, \
+    NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS phone, \
+    o.seat_limit AS seat_limit, o.seat_policy AS seat_policy, o.active_members AS members, \
+    CASE WHEN o.seat_policy = 'reserve_on_invite' THEN (SELECT count(*) FROM \
+    {schema}.invitations r WHERE r.org_id = o.id AND r.closed_at IS NULL AND r.signed_up_at \
+    IS NULL AND NOT r.failed AND (CASE WHEN r.awaiting_delivery OR r.expires_at IS NULL THEN \
+    'infinity'::timestamptz ELSE r.expires_at END) > $2) ELSE 0 END AS reserved, NULL::bytea \
+    AS hash, NULL::int8 AS generation, NULL::timestamptz AS issued_at FROM o UNION ALL \
+    SELECT 'member'::text AS what, m.id AS id, m.org_id AS org_id, NULL::text AS name, \
+    NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS settings, m.version AS version, \
+    NULL::text AS channel, m.contact AS contact, m.access AS access, m.user_ref AS user_ref, \
+    NULL::jsonb AS sender, NULL::timestamptz AS created_at, NULL::timestamptz AS \
+    last_invited_at, NULL::int8 AS send_count, NULL::timestamptz AS last_sent_at, \
+    NULL::timestamptz AS expires_at, NULL::bool AS awaiting_delivery, NULL::int8 AS \
+    link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
+    AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
+    NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, m.invitation_id AS \
+    invitation_id, m.joined_at AS joined_at, m.removed_at AS removed_at, m.email_key AS \
+    email_key, m.phone AS phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, \
+    NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, NULL::int8 AS \
+    generation, NULL::timestamptz AS issued_at FROM {schema}.members m JOIN i ON m.org_id = \
+    i.org_id WHERE m.removed_at IS NULL AND (m.email_key = i.email_key OR m.phone = i.phone)";
+
 // ------------------------------------------------------------------ commit
 
 pub(crate) const INSERT_ORGANIZATION: &str = "\
@@ -699,6 +842,17 @@ pub(crate) const MEMBERS_BY_USER: &str = concat!(
      WHERE m.org_id = $1 AND m.user_ref = $2 AND m.removed_at IS NULL \
      ORDER BY m.joined_at DESC, m.id DESC"
 );
+/// The whole commit in one call (`fast.rs`, migration `commit_in_one_statement`): the seat
+/// lock (`$1` organization, `$2` lock or not, `$3` count reservations, `$4` now), then the
+/// arrays of `InvitationArrays` (with `$5`, which rows are inserts), `MemberArrays`,
+/// `LinkArrays`, `FinishArrays`, `MessageArrays` and `AuditArrays`, in that order.
+pub(crate) const APPLY_COMMIT: &str = "\
+    SELECT lock_limit, lock_policy, lock_members, lock_reserved FROM {schema}.apply_commit( \
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
+    $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, \
+    $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, \
+    $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79, $80)";
 
 /// Where a template names the store's schema; [`Statements::render`] puts the quoted
 /// identifier in its place.
@@ -806,4 +960,7 @@ statements! {
     ORGANIZATIONS_WITH_WAITLIST_AFTER,
     DELETE_WAITLIST,
     INSERT_WAITLIST,
+    APPLY_COMMIT,
+    INVITE_READS,
+    SIGNUP_READS,
 }

@@ -6,6 +6,7 @@ use super::InvitationService;
 use super::invite::address_candidate;
 use crate::access::Access;
 use crate::actor::Actor;
+use crate::bounds;
 use crate::clock::Clock;
 use crate::contact::{Channel, Contact};
 use crate::decide::invite::{Candidate, InviteFacts};
@@ -13,6 +14,7 @@ use crate::decide::options::{InviteAnswer, InviteExtras};
 use crate::decide::{self, Decision};
 use crate::error::Error;
 use crate::ids::OrgId;
+use crate::refusal::Refusal;
 use crate::invitation::{InviteOptions, Sending};
 use crate::store::Store;
 use crate::token::LinkToken;
@@ -114,22 +116,32 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         candidates: &[Candidate],
     ) -> Result<Decision<InviteAnswer>, Error> {
         let (address_keys, contact_keys) = decide::invite::keys_to_load(candidates);
-        let org = self.load_org(org_id).await?;
-        let clients = self.load_clients(access).await?;
-        let open = self.store.open_invitations(org_id, &address_keys).await?;
-        let members = self.store.active_members(org_id, &contact_keys).await?;
+        // Bounded before loading: a million grants would be a million ids to read.
+        let grants = bounds::check_grants(access).map(|()| decide::access::granted_clients(access));
+        let now = self.clock.now();
+        let client_ids = grants.as_deref().unwrap_or_default();
+        // The loads in one call, one round trip where the store can (issue 8.4).
+        let reads = self
+            .store
+            .invite_reads(org_id, client_ids, &address_keys, &contact_keys, now)
+            .await?;
+        let org = reads
+            .org
+            .ok_or(Error::Refused(Refusal::OrganizationNotFound(org_id)))?;
+        // Refused in this order: an unknown organization first, then too many grants.
+        if let Err(refusal) = grants {
+            return Err(Error::Refused(refusal));
+        }
         let waiting = match options.waitlist {
             true => self.store.waiting(org_id, &address_keys).await?,
             false => Vec::new(),
         };
-        let now = self.clock.now();
-        let seats = self.store.seats(org_id, now).await?;
         let facts = InviteFacts {
             org: &org,
-            clients: &clients,
-            open: &open,
-            members: &members,
-            seats,
+            clients: &reads.clients,
+            open: &reads.open,
+            members: &reads.members,
+            seats: reads.seats,
         };
         let extras = InviteExtras {
             options,

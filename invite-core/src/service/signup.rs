@@ -13,6 +13,7 @@ use crate::org::Organization;
 use crate::refusal::Refusal;
 use crate::store::{Conflict, Store};
 use crate::token::{LinkRecord, LinkToken, TokenHash};
+use chrono::{DateTime, Utc};
 
 /// What a signup, or a look at its link, is decided from.
 struct Loaded {
@@ -20,32 +21,28 @@ struct Loaded {
     invitation: Invitation,
     org: Organization,
     members: Vec<Member>,
+    seats: Seats,
 }
 
 impl<S: Store, C: Clock> InvitationService<S, C> {
-    /// The link's facts, `None` for an unknown link.
-    async fn load_link(&self, hash: &TokenHash) -> Result<Option<Loaded>, Error> {
-        let Some(link) = self.store.link(hash).await? else {
+    /// The link's facts at `now`, `None` for an unknown link: one call to the store, one
+    /// round trip where the store can (issue 8.4).
+    async fn load_link(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<Loaded>, Error> {
+        let Some(reads) = self.store.signup_reads(hash, now).await? else {
             return Ok(None);
         };
-        let mut invitation = self.load_invitation(link.invitation).await?;
-        let org = self.load_org(invitation.org).await?;
-        let members = self
-            .store
-            .active_members(invitation.org, &invitation.contact.keys())
-            .await?;
-        // A member made by this link, read after an invitation that did not show the signup
-        // yet: the two were committed together, so read the invitation again to see it.
-        let stale = members.iter().any(|m| m.invitation == Some(invitation.id))
-            && invitation.signed_up_at().is_none();
-        if stale {
-            invitation = self.load_invitation(link.invitation).await?;
-        }
+        let invitation = reads.invitation.ok_or(Error::Refused(
+            Refusal::InvitationNotFound(reads.link.invitation),
+        ))?;
+        let org = reads
+            .org
+            .ok_or(Error::Refused(Refusal::OrganizationNotFound(invitation.org)))?;
         Ok(Some(Loaded {
-            link,
+            link: reads.link,
             invitation,
             org,
-            members,
+            members: reads.members,
+            seats: reads.seats,
         }))
     }
 
@@ -67,7 +64,8 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// ```
     pub async fn preview_link(&self, token: &str) -> Result<LinkPreview, Error> {
         let hash = LinkToken::from_link(token).hash();
-        let Some(l) = self.load_link(&hash).await? else {
+        let now = self.clock.now();
+        let Some(l) = self.load_link(&hash, now).await? else {
             return Err(Refusal::UnknownLink.into());
         };
         let clients = self.load_clients(l.invitation.access()).await?;
@@ -79,7 +77,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
             seats: Seats::new(0, 0),
             lost_seat_race: false,
         };
-        Ok(decide::signup::preview(facts, &clients, self.clock.now())?)
+        Ok(decide::signup::preview(facts, &clients, now)?)
     }
 
     /// Signs up with a link (R6.2, R3.2). Unknown, cancelled, expired, superseded and used
@@ -99,11 +97,10 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
         self.run(|last_conflict| async move {
             // The store found no seat at commit time: this time the signup fails (R3.2, R3.4).
             let lost_seat_race = matches!(last_conflict, Some(Conflict::SeatsExhausted { .. }));
-            let Some(l) = self.load_link(hash).await? else {
+            let now = self.clock.now();
+            let Some(l) = self.load_link(hash, now).await? else {
                 return Ok(Decision::refuse(Refusal::UnknownLink));
             };
-            let now = self.clock.now();
-            let seats = self.store.seats(l.invitation.org, now).await?;
             let waiting = match l.invitation.options().waitlist {
                 true => {
                     let keys = [l.invitation.address_key()];
@@ -116,7 +113,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
                 invitation: &l.invitation,
                 org: &l.org,
                 members: &l.members,
-                seats,
+                seats: l.seats,
                 lost_seat_race,
             };
             Ok(decide::waitlist::sign_up_or_wait(

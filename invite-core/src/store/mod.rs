@@ -27,10 +27,12 @@
 
 mod commit;
 mod errors;
+mod loads;
 mod ports;
 
 pub use commit::{Commit, CommitOutcome, ReminderMark, SeatCheck, StoredVersions, Write};
 pub use errors::{Conflict, InvariantViolation, StoreError};
+pub use loads::{InviteReads, SignupReads};
 pub use ports::{OutboxStore, RecordStore, ViewStore};
 
 use crate::ids::{InvitationId, OrgId};

@@ -2,6 +2,7 @@
 //! [`OutboxStore`] (what the dispatcher and the reminder sweep need), [`ViewStore`] (what
 //! dashboards and lists show). [`Store`](super::Store) is all three.
 
+use super::loads::{self, InviteReads, SignupReads};
 use super::{Commit, CommitOutcome, ReminderQuery, StoreError};
 use crate::audit::AuditEvent;
 use crate::dashboard::{Dashboard, DayActivity, ListQuery, Page};
@@ -79,6 +80,35 @@ pub trait RecordStore: Send + Sync {
     /// Seats of `org` at `now`: active members, plus live invitations under
     /// `ReserveOnInvite` (R3.1, R3.5).
     async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError>;
+
+    /// Everything an invite is decided from, at once: the organization, the `clients` that
+    /// exist, the open invitations to `address_keys`, the active members at `contact_keys`
+    /// and the seats at `now`, each as its single read answers it. The default makes those
+    /// reads one after the other; a store that can answer in one round trip overrides it
+    /// (issue 8.4), and a conformance case holds it to the single reads.
+    async fn invite_reads(
+        &self,
+        org: OrgId,
+        clients: &[OrgId],
+        address_keys: &[String],
+        contact_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<InviteReads, StoreError> {
+        loads::invite_reads_one_by_one(self, org, clients, address_keys, contact_keys, now).await
+    }
+
+    /// Everything a signup with the link of `hash` is decided from, at once: the link, its
+    /// invitation, the organization, its active members at the invitation's contact keys
+    /// and its seats at `now`; `None` for an unknown link. The default reads them one after
+    /// the other (and the invitation again if a member made by this link shows a signup it
+    /// did not); a store that can answer in one round trip overrides it.
+    async fn signup_reads(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignupReads>, StoreError> {
+        loads::signup_reads_one_by_one(self, hash, now).await
+    }
 }
 
 /// What the library's workers need: outbox claims and reminder candidates.
@@ -313,6 +343,12 @@ macro_rules! forward_record_store {
             }
             async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
                 (**self).seats(org, now).await
+            }
+            async fn invite_reads(&self, org: OrgId, clients: &[OrgId], address_keys: &[String], contact_keys: &[String], now: DateTime<Utc>) -> Result<InviteReads, StoreError> {
+                (**self).invite_reads(org, clients, address_keys, contact_keys, now).await
+            }
+            async fn signup_reads(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<SignupReads>, StoreError> {
+                (**self).signup_reads(hash, now).await
             }
         }
         crate::forward_outbox_and_views!(for $ptr where S: [OutboxStore + ViewStore + ?Sized] => |this| (**this));

@@ -49,6 +49,7 @@ mod fixtures;
 mod invariants;
 mod links;
 mod members;
+mod loads;
 pub mod properties;
 mod race_gate;
 mod reminders;
@@ -71,6 +72,7 @@ pub use fixtures::*;
 pub use invariants::*;
 pub use links::*;
 pub use members::*;
+pub use loads::*;
 pub use race_gate::*;
 pub use reminders::*;
 pub use reports::*;
@@ -120,6 +122,8 @@ macro_rules! store_conformance_tests {
                 r2_7_two_concurrent_invites_of_one_address_make_one_invitation,
                 r2_7_inviting_an_active_member_by_any_contact_is_refused,
                 r2_8_the_store_refuses_a_commit_that_changes_an_invitations_address,
+                // The reads a decision asks for at once (issue 8.4).
+                invite_and_signup_reads_answer_what_the_single_reads_answer,
                 // Seats.
                 r3_1_seats_count_active_members_and_add_up_to_the_limit,
                 r3_4_two_signups_for_the_last_seat_make_one_member,

@@ -1,0 +1,419 @@
+//! A commit's records as one array per column, the shape every multi-row statement of the
+//! store takes (`UNNEST`): the step-by-step commit (`commit.rs`) binds them statement by
+//! statement, the one-statement commit (`fast.rs`) all at once.
+
+use crate::codec::{
+    self, backend, channel_name, completed_by_name, int, kind_name, outbox_state, status_name,
+    to_json_text,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use invite_core::audit::AuditEvent;
+use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
+use invite_core::store::StoreError;
+use invite_core::token::LinkRecord;
+use invite_core::{Invitation, InvitationId, Member};
+use sqlx::Postgres;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use uuid::Uuid;
+
+/// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
+#[derive(Default)]
+pub(crate) struct InvitationArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    channel: Vec<&'static str>,
+    address_key: Vec<String>,
+    email_key: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    contact: Vec<String>,
+    access: Vec<String>,
+    user_ref: Vec<Option<String>>,
+    sender: Vec<String>,
+    created_at: Vec<DateTime<Utc>>,
+    last_invited_at: Vec<DateTime<Utc>>,
+    send_count: Vec<i64>,
+    last_sent_at: Vec<Option<DateTime<Utc>>>,
+    expires_at: Vec<Option<DateTime<Utc>>>,
+    awaiting_delivery: Vec<bool>,
+    link_generation: Vec<i64>,
+    failure: Vec<Option<String>>,
+    signed_up_at: Vec<Option<DateTime<Utc>>>,
+    member: Vec<Option<Uuid>>,
+    first_login_at: Vec<Option<DateTime<Utc>>>,
+    completed_at: Vec<Option<DateTime<Utc>>>,
+    completed_by: Vec<Option<&'static str>>,
+    last_follow_up_at: Vec<Option<DateTime<Utc>>>,
+    closed_at: Vec<Option<DateTime<Utc>>>,
+    close_reason: Vec<Option<String>>,
+    version: Vec<i64>,
+    options: Vec<String>,
+}
+
+impl InvitationArrays {
+    pub(crate) fn push(&mut self, invitation: &Invitation) -> Result<(), StoreError> {
+        let i = invitation.to_record();
+        self.id.push(i.id.0);
+        self.org.push(i.org.0);
+        self.channel.push(channel_name(i.channel));
+        let key = i.contact.key_for(i.channel).ok_or_else(|| {
+            backend(format!(
+                "invitation {} cannot be reached by its channel {}",
+                i.id, i.channel
+            ))
+        })?;
+        self.address_key.push(key);
+        self.email_key
+            .push(i.contact.email_address().map(|e| e.key().to_owned()));
+        self.phone
+            .push(i.contact.phone_number().map(|p| p.as_str().to_owned()));
+        self.contact.push(to_json_text(&i.contact)?);
+        self.access.push(to_json_text(&i.access)?);
+        self.user_ref.push(i.user_ref.as_ref().map(|u| u.0.clone()));
+        self.sender.push(to_json_text(&i.sender)?);
+        self.created_at.push(i.created_at);
+        self.last_invited_at.push(i.last_invited_at);
+        self.send_count.push(int(i.send_count)?);
+        self.last_sent_at.push(i.last_sent_at);
+        self.expires_at.push(i.expires_at);
+        self.awaiting_delivery.push(i.awaiting_delivery);
+        self.link_generation.push(int(i.link_generation)?);
+        self.failure
+            .push(i.failure.as_ref().map(to_json_text).transpose()?);
+        self.signed_up_at.push(i.signed_up_at);
+        self.member.push(i.member.map(|m| m.0));
+        self.first_login_at.push(i.first_login_at);
+        self.completed_at.push(i.completed.map(|(at, _)| at));
+        self.completed_by
+            .push(i.completed.map(|(_, by)| completed_by_name(by)));
+        self.last_follow_up_at.push(i.last_follow_up_at);
+        self.closed_at.push(i.closed.as_ref().map(|(at, _)| *at));
+        self.close_reason.push(
+            i.closed
+                .as_ref()
+                .map(|(_, r)| to_json_text(r))
+                .transpose()?,
+        );
+        self.version.push(int(i.version)?);
+        self.options.push(to_json_text(&i.options)?);
+        Ok(())
+    }
+
+    /// A statement taking the arrays as its first parameters.
+    pub(crate) fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
+        self.bind_to(sqlx::query(statement))
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        q
+            .bind(self.id)
+            .bind(self.org)
+            .bind(self.channel)
+            .bind(self.address_key)
+            .bind(self.email_key)
+            .bind(self.phone)
+            .bind(self.contact)
+            .bind(self.access)
+            .bind(self.user_ref)
+            .bind(self.sender)
+            .bind(self.created_at)
+            .bind(self.last_invited_at)
+            .bind(self.send_count)
+            .bind(self.last_sent_at)
+            .bind(self.expires_at)
+            .bind(self.awaiting_delivery)
+            .bind(self.link_generation)
+            .bind(self.failure)
+            .bind(self.signed_up_at)
+            .bind(self.member)
+            .bind(self.first_login_at)
+            .bind(self.completed_at)
+            .bind(self.completed_by)
+            .bind(self.last_follow_up_at)
+            .bind(self.closed_at)
+            .bind(self.close_reason)
+            .bind(self.version)
+            .bind(self.options)
+    }
+}
+
+
+#[derive(Default)]
+pub(crate) struct MemberArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    email_key: Vec<Option<String>>,
+    phone: Vec<Option<String>>,
+    contact: Vec<String>,
+    user_ref: Vec<Option<String>>,
+    access: Vec<String>,
+    invitation: Vec<Option<Uuid>>,
+    joined_at: Vec<DateTime<Utc>>,
+    removed_at: Vec<Option<DateTime<Utc>>>,
+    version: Vec<i64>,
+}
+
+impl MemberArrays {
+    pub(crate) fn push(&mut self, m: &Member) -> Result<(), StoreError> {
+        self.id.push(m.id.0);
+        self.org.push(m.org.0);
+        self.email_key
+            .push(m.contact.email_address().map(|e| e.key().to_owned()));
+        self.phone
+            .push(m.contact.phone_number().map(|p| p.as_str().to_owned()));
+        self.contact.push(to_json_text(&m.contact)?);
+        self.user_ref.push(m.user_ref.as_ref().map(|u| u.0.clone()));
+        self.access.push(to_json_text(&m.access)?);
+        self.invitation.push(m.invitation.map(|i| i.0));
+        self.joined_at.push(m.joined_at);
+        self.removed_at.push(m.removed_at);
+        self.version.push(int(m.version)?);
+        Ok(())
+    }
+
+    /// A statement taking the arrays as its first parameters.
+    pub(crate) fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
+        self.bind_to(sqlx::query(statement))
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        q
+            .bind(self.id)
+            .bind(self.org)
+            .bind(self.email_key)
+            .bind(self.phone)
+            .bind(self.contact)
+            .bind(self.user_ref)
+            .bind(self.access)
+            .bind(self.invitation)
+            .bind(self.joined_at)
+            .bind(self.removed_at)
+            .bind(self.version)
+    }
+}
+
+
+#[derive(Default)]
+pub(crate) struct MessageArrays {
+    pub(crate) id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    invitation: Vec<Uuid>,
+    kind: Vec<&'static str>,
+    link_generation: Vec<i64>,
+    reminder_day: Vec<Option<NaiveDate>>,
+    created_at: Vec<DateTime<Utc>>,
+    due_at: Vec<DateTime<Utc>>,
+    attempts: Vec<i64>,
+    last_error: Vec<Option<String>>,
+    state: Vec<&'static str>,
+    sent_at: Vec<Option<DateTime<Utc>>>,
+    state_reason: Vec<Option<String>>,
+    lease_token: Vec<Option<Uuid>>,
+    lease_until: Vec<Option<DateTime<Utc>>>,
+}
+
+impl MessageArrays {
+    pub(crate) fn push(&mut self, m: &OutboxMessage) -> Result<(), StoreError> {
+        self.id.push(m.id.0);
+        self.org.push(m.org.0);
+        self.invitation.push(m.invitation.0);
+        self.kind.push(kind_name(m.kind));
+        self.link_generation.push(int(m.link_generation)?);
+        self.reminder_day.push(m.reminder_day);
+        self.created_at.push(m.created_at);
+        self.due_at.push(m.due_at);
+        self.attempts.push(int(m.attempts)?);
+        self.last_error.push(m.last_error.clone());
+        let (state, sent_at, reason) = outbox_state(&m.state);
+        self.state.push(state);
+        self.sent_at.push(sent_at);
+        self.state_reason.push(reason.map(str::to_owned));
+        self.lease_token.push(m.lease.map(|l| l.token));
+        self.lease_until.push(m.lease.map(|l| l.until));
+        Ok(())
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        q.bind(self.id)
+            .bind(self.org)
+            .bind(self.invitation)
+            .bind(self.kind)
+            .bind(self.link_generation)
+            .bind(self.reminder_day)
+            .bind(self.created_at)
+            .bind(self.due_at)
+            .bind(self.attempts)
+            .bind(self.last_error)
+            .bind(self.state)
+            .bind(self.sent_at)
+            .bind(self.state_reason)
+            .bind(self.lease_token)
+            .bind(self.lease_until)
+    }
+}
+
+/// New link hashes, in `INSERT_LINKS` order.
+#[derive(Default)]
+pub(crate) struct LinkArrays {
+    hash: Vec<[u8; 32]>,
+    invitation: Vec<Uuid>,
+    generation: Vec<i64>,
+    issued_at: Vec<DateTime<Utc>>,
+}
+
+impl LinkArrays {
+    pub(crate) fn of(links: &[LinkRecord]) -> Result<Self, StoreError> {
+        let mut a = Self::default();
+        for l in links {
+            a.hash.push(l.hash.0);
+            a.invitation.push(l.invitation.0);
+            a.generation.push(int(l.generation)?);
+            a.issued_at.push(l.issued_at);
+        }
+        Ok(a)
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        q.bind(self.hash)
+            .bind(self.invitation)
+            .bind(self.generation)
+            .bind(self.issued_at)
+    }
+}
+
+/// Finished messages, in id order (row locks in one order), in `FINISH_MESSAGES` order.
+#[derive(Default)]
+pub(crate) struct FinishArrays<'c> {
+    pub(crate) id: Vec<Uuid>,
+    outcome: Vec<&'static str>,
+    at: Vec<Option<DateTime<Utc>>>,
+    due_at: Vec<Option<DateTime<Utc>>>,
+    text: Vec<Option<&'c str>>,
+    lease: Vec<Uuid>,
+    provider_id: Vec<Option<&'c str>>,
+    parts: Vec<Option<i64>>,
+}
+
+impl<'c> FinishArrays<'c> {
+    pub(crate) fn of(updates: &'c [OutboxUpdate]) -> Self {
+        let mut updates: Vec<&OutboxUpdate> = updates.iter().collect();
+        updates.sort_by_key(|u| u.id);
+        let mut a = Self::default();
+        for u in updates {
+            a.id.push(u.id.0);
+            a.lease.push(u.lease);
+            let receipt = match &u.outcome {
+                OutboxOutcome::Sent { receipt, .. } => receipt.as_ref(),
+                _ => None,
+            };
+            a.provider_id
+                .push(receipt.and_then(|r| r.provider_id.as_deref()));
+            a.parts.push(receipt.map(|r| i64::from(r.parts)));
+            let (name, when, due, words) = match &u.outcome {
+                OutboxOutcome::Sent { at, .. } => ("sent", Some(*at), None, None::<&str>),
+                OutboxOutcome::Retry { due_at, error } => {
+                    ("retry", None, Some(*due_at), Some(error.as_str()))
+                }
+                OutboxOutcome::Released { due_at, error } => {
+                    ("release", None, Some(*due_at), Some(error.as_str()))
+                }
+                OutboxOutcome::Dead { reason } => ("dead", None, None, Some(reason.as_str())),
+                OutboxOutcome::Dropped { reason } => {
+                    ("dropped", None, None, Some(reason.as_str()))
+                }
+            };
+            a.outcome.push(name);
+            a.at.push(when);
+            a.due_at.push(due);
+            a.text.push(words);
+        }
+        a
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments>
+    where
+        'c: 'q,
+    {
+        q.bind(self.id)
+            .bind(self.outcome)
+            .bind(self.at)
+            .bind(self.due_at)
+            .bind(self.text)
+            .bind(self.lease)
+            .bind(self.provider_id)
+            .bind(self.parts)
+    }
+}
+
+/// Audit events, in the order given, in `INSERT_AUDIT` order.
+#[derive(Default)]
+pub(crate) struct AuditArrays {
+    id: Vec<Uuid>,
+    org: Vec<Uuid>,
+    invitation: Vec<Option<Uuid>>,
+    at: Vec<DateTime<Utc>>,
+    kind: Vec<String>,
+    action: Vec<String>,
+    actor: Vec<String>,
+    before: Vec<Option<&'static str>>,
+    after: Vec<Option<&'static str>>,
+}
+
+impl AuditArrays {
+    pub(crate) fn of<'e>(events: impl IntoIterator<Item = &'e AuditEvent>) -> Result<Self, StoreError> {
+        let mut a = Self::default();
+        for e in events {
+            a.id.push(e.id.0);
+            a.org.push(e.org.0);
+            a.invitation.push(e.invitation.map(|i: InvitationId| i.0));
+            a.at.push(e.at);
+            let action = to_json_text(&e.action)?;
+            a.kind.push(codec::audit_kind(&action)?);
+            a.action.push(action);
+            a.actor.push(to_json_text(&e.actor)?);
+            a.before.push(e.before.map(status_name));
+            a.after.push(e.after.map(status_name));
+        }
+        Ok(a)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// The arrays bound as the next parameters of `q`, in column order.
+    pub(crate) fn bind_to<'q>(
+        self,
+        q: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        q.bind(self.id)
+            .bind(self.org)
+            .bind(self.invitation)
+            .bind(self.at)
+            .bind(self.kind)
+            .bind(self.action)
+            .bind(self.actor)
+            .bind(self.before)
+            .bind(self.after)
+    }
+}
