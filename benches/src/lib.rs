@@ -150,7 +150,7 @@ pub fn invitation(org: OrgId, i: usize, kind: Kind) -> (Invitation, Option<Membe
         completed: None,
         last_follow_up_at: None,
         closed: None,
-        options: Default::default(),
+        options: InvitationOptions::default(),
         version: 0,
     };
     let sent = |inv: &mut InvitationRecord, ago: TimeDelta| {
