@@ -104,7 +104,9 @@ fn main() -> Result<(), BoxError> {
         .build()?;
     for store in stores.split(',').map(str::trim) {
         match store {
-            "memory" => runtime.block_on(burst("MemoryStore", Arc::new(MemoryStore::new()), &scale))?,
+            "memory" => {
+                runtime.block_on(burst("MemoryStore", Arc::new(MemoryStore::new()), &scale))?
+            }
             "postgres" => {
                 let connections = (scale.workers * 2 + 4) as u32;
                 let Some(pool) =
@@ -174,7 +176,10 @@ async fn burst<S: Store + Clone + 'static>(
     let started = Instant::now();
     let swept = service.sweep_reminders().await?;
     let queued_in = started.elapsed();
-    assert_eq!(swept.queued as usize, total, "every pending invitee is reminded");
+    assert_eq!(
+        swept.queued as usize, total,
+        "every pending invitee is reminded"
+    );
 
     sampler.phase(DELIVERY);
     let config = DispatcherConfig {
@@ -244,7 +249,12 @@ async fn fixture<S: Store, C: invite_core::Clock>(
         settings.reminders_enabled = true;
         settings.time_zone = chrono_tz::Europe::Berlin;
         let org = service
-            .create_organization(&operator, &format!("Org {o}"), OrgKind::Standalone, settings)
+            .create_organization(
+                &operator,
+                &format!("Org {o}"),
+                OrgKind::Standalone,
+                settings,
+            )
             .await?;
         let admin = Actor::admin(org.id, "bench", "Bench Admin");
         let addresses: Vec<String> = (0..scale.invitees)
@@ -254,7 +264,10 @@ async fn fixture<S: Store, C: invite_core::Clock>(
         let outcomes = service
             .invite_many(&admin, org.id, &refs, Access::user(Role::ReadOnly))
             .await?;
-        assert!(outcomes.iter().all(|o| o.result.is_ok()), "every address is invited");
+        assert!(
+            outcomes.iter().all(|o| o.result.is_ok()),
+            "every address is invited"
+        );
     }
     Ok(())
 }

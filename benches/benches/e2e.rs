@@ -34,8 +34,8 @@ mod smtp_server;
 use chrono::{DateTime, TimeDelta, Utc};
 use invite_core::{
     Access, Actor, Channel, Clock, Contact, Dispatcher, DispatcherConfig, InvitationService,
-    LinkToken,
-    ManualClock, Notifier, OrgId, OrgKind, OrgSettings, RecordingNotifier, Role, ServiceConfig,
+    LinkToken, ManualClock, Notifier, OrgId, OrgKind, OrgSettings, RecordingNotifier, Role,
+    ServiceConfig,
 };
 use invite_lettre::SmtpNotifier;
 use invite_sqlx::PgStore;
@@ -259,7 +259,9 @@ impl Bench {
                 let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
                 tcp.set_nodelay(true)?;
                 let hello = ClientId::default();
-                senders.push(AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await?);
+                senders.push(
+                    AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await?,
+                );
             }
         }
         let inbox: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
@@ -416,7 +418,9 @@ where
             tokio::spawn(async move {
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                    let Some(token) = next else { return Ok::<(), BoxError>(()) };
+                    let Some(token) = next else {
+                        return Ok::<(), BoxError>(());
+                    };
                     work(token).await?;
                 }
             })
@@ -442,7 +446,9 @@ async fn send_bare(
             tokio::spawn(async move {
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                    let Some((to, url)) = next else { return Ok::<_, BoxError>(conn) };
+                    let Some((to, url)) = next else {
+                        return Ok::<_, BoxError>(conn);
+                    };
                     let message = lettre::Message::builder()
                         .from(from()?)
                         .to(to.parse()?)

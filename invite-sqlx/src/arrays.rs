@@ -109,8 +109,7 @@ impl InvitationArrays {
         self,
         q: Query<'q, Postgres, PgArguments>,
     ) -> Query<'q, Postgres, PgArguments> {
-        q
-            .bind(self.id)
+        q.bind(self.id)
             .bind(self.org)
             .bind(self.channel)
             .bind(self.address_key)
@@ -140,7 +139,6 @@ impl InvitationArrays {
             .bind(self.options)
     }
 }
-
 
 #[derive(Default)]
 pub(crate) struct MemberArrays {
@@ -185,8 +183,7 @@ impl MemberArrays {
         self,
         q: Query<'q, Postgres, PgArguments>,
     ) -> Query<'q, Postgres, PgArguments> {
-        q
-            .bind(self.id)
+        q.bind(self.id)
             .bind(self.org)
             .bind(self.email_key)
             .bind(self.phone)
@@ -199,7 +196,6 @@ impl MemberArrays {
             .bind(self.version)
     }
 }
-
 
 #[derive(Default)]
 pub(crate) struct MessageArrays {
@@ -334,9 +330,7 @@ impl<'c> FinishArrays<'c> {
                     ("release", None, Some(*due_at), Some(error.as_str()))
                 }
                 OutboxOutcome::Dead { reason } => ("dead", None, None, Some(reason.as_str())),
-                OutboxOutcome::Dropped { reason } => {
-                    ("dropped", None, None, Some(reason.as_str()))
-                }
+                OutboxOutcome::Dropped { reason } => ("dropped", None, None, Some(reason.as_str())),
             };
             a.outcome.push(name);
             a.at.push(when);
@@ -380,7 +374,9 @@ pub(crate) struct AuditArrays {
 }
 
 impl AuditArrays {
-    pub(crate) fn of<'e>(events: impl IntoIterator<Item = &'e AuditEvent>) -> Result<Self, StoreError> {
+    pub(crate) fn of<'e>(
+        events: impl IntoIterator<Item = &'e AuditEvent>,
+    ) -> Result<Self, StoreError> {
         let mut a = Self::default();
         for e in events {
             a.id.push(e.id.0);

@@ -17,8 +17,8 @@ use crate::arrays::{
 use crate::codec;
 use crate::seats::LockedSeats;
 use crate::sql::Statements;
-use invite_core::{Invitation, SeatPolicy};
 use invite_core::store::{Commit, StoreError, Write};
+use invite_core::{Invitation, SeatPolicy};
 use sqlx::Row;
 
 /// Whether the one-statement commit covers `c`: every commit but those that write an

@@ -79,7 +79,13 @@ async fn the_wire_count_counts_statements_and_transaction_commands(
     one().await.expect("warm");
     let (answer, cost) = wire.count(&pool, one()).await;
     assert_eq!(answer.expect("a statement runs"), 1);
-    assert_eq!(cost, Cost { round_trips: 1, pings: 1 });
+    assert_eq!(
+        cost,
+        Cost {
+            round_trips: 1,
+            pings: 1
+        }
+    );
     let (done, cost) = wire
         .count(&pool, async {
             let mut tx = pool.begin().await?;
@@ -90,26 +96,32 @@ async fn the_wire_count_counts_statements_and_transaction_commands(
         })
         .await;
     done.expect("the transaction commits");
-    assert_eq!(cost, Cost { round_trips: 3, pings: 1 });
+    assert_eq!(
+        cost,
+        Cost {
+            round_trips: 3,
+            pings: 1
+        }
+    );
 }
 
 #[sqlx::test(migrations = false)]
-async fn an_invite_costs_at_most_four_round_trips(
-    _pool: PgPoolOptions,
-    connect: PgConnectOptions,
-) {
+async fn an_invite_costs_at_most_four_round_trips(_pool: PgPoolOptions, connect: PgConnectOptions) {
     let (wire, h) = counted(connect).await;
     let org = h.standalone(100).await;
     h.invite(&org, "warm@example.com").await;
     let contact = Contact::parse_email("ann@example.com").expect("a valid address");
     let (invited, cost) = wire
-        .count(h.store.pool(), h.service.invite(
-            &org.admin,
-            org.id(),
-            contact,
-            Channel::Email,
-            Access::user(Role::ReadOnly),
-        ))
+        .count(
+            h.store.pool(),
+            h.service.invite(
+                &org.admin,
+                org.id(),
+                contact,
+                Channel::Email,
+                Access::user(Role::ReadOnly),
+            ),
+        )
         .await;
     invited.expect("the invite is accepted");
     println!("invite one: {cost:?} (budget {INVITE_ONE} round trips, {ACQUIRES} pings)");
@@ -118,10 +130,7 @@ async fn an_invite_costs_at_most_four_round_trips(
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_signup_costs_at_most_four_round_trips(
-    _pool: PgPoolOptions,
-    connect: PgConnectOptions,
-) {
+async fn a_signup_costs_at_most_four_round_trips(_pool: PgPoolOptions, connect: PgConnectOptions) {
     let (wire, h) = counted(connect).await;
     let org = h.standalone(100).await;
     let (_, warm) = h.invite_delivered(&org, "warm@example.com").await;
@@ -150,12 +159,8 @@ async fn a_bulk_invite_costs_the_same_few_round_trips_for_10_or_500_addresses(
         let (outcomes, cost) = wire
             .count(
                 h.store.pool(),
-                h.service.invite_many(
-                &org.admin,
-                org.id(),
-                &refs,
-                Access::user(Role::ReadOnly),
-                ),
+                h.service
+                    .invite_many(&org.admin, org.id(), &refs, Access::user(Role::ReadOnly)),
             )
             .await;
         let outcomes = outcomes.expect("the bulk invite runs");
@@ -167,8 +172,14 @@ async fn a_bulk_invite_costs_the_same_few_round_trips_for_10_or_500_addresses(
         "bulk invite: of 10 {ten:?}, of 500 {many:?} (budget {BULK_INVITE} round trips, \
          {ACQUIRES} pings)"
     );
-    assert_eq!(ten, many, "a bulk invite's cost does not grow with its size");
-    assert!(many.round_trips <= BULK_INVITE, "a bulk invite cost {many:?}");
+    assert_eq!(
+        ten, many,
+        "a bulk invite's cost does not grow with its size"
+    );
+    assert!(
+        many.round_trips <= BULK_INVITE,
+        "a bulk invite cost {many:?}"
+    );
     assert!(many.pings <= ACQUIRES, "a bulk invite cost {many:?}");
 }
 
@@ -194,9 +205,7 @@ async fn a_dispatcher_batch_of_100_costs_under_one_round_trip_per_message(
         .await
         .expect("the bulk invite runs");
     let dispatcher = h.dispatcher();
-    let (report, cost) = wire
-        .count(h.store.pool(), dispatcher.dispatch_due())
-        .await;
+    let (report, cost) = wire.count(h.store.pool(), dispatcher.dispatch_due()).await;
     let report = report.expect("the batch is dispatched");
     assert_eq!(report.sent, 100, "the whole batch is delivered");
     println!(

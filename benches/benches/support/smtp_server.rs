@@ -25,7 +25,12 @@ pub(crate) fn server() -> Result<(String, Option<ServerGuard>), BoxError> {
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let child = Command::new("python3")
         .arg(root.join("scripts/smtp_server.py"))
-        .args(["--port", &port.to_string(), "--exit-with-parent", "--mailbox"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--exit-with-parent",
+            "--mailbox",
+        ])
         .arg(&mailbox)
         .stdout(Stdio::null())
         .spawn()?;

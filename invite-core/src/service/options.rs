@@ -14,8 +14,8 @@ use crate::decide::options::{InviteAnswer, InviteExtras};
 use crate::decide::{self, Decision};
 use crate::error::Error;
 use crate::ids::OrgId;
-use crate::refusal::Refusal;
 use crate::invitation::{InviteOptions, Sending};
+use crate::refusal::Refusal;
 use crate::store::Store;
 use crate::token::LinkToken;
 

@@ -27,16 +27,24 @@ struct Loaded {
 impl<S: Store, C: Clock> InvitationService<S, C> {
     /// The link's facts at `now`, `None` for an unknown link: one call to the store, one
     /// round trip where the store can (issue 8.4).
-    async fn load_link(&self, hash: &TokenHash, now: DateTime<Utc>) -> Result<Option<Loaded>, Error> {
+    async fn load_link(
+        &self,
+        hash: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Loaded>, Error> {
         let Some(reads) = self.store.signup_reads(hash, now).await? else {
             return Ok(None);
         };
-        let invitation = reads.invitation.ok_or(Error::Refused(
-            Refusal::InvitationNotFound(reads.link.invitation),
-        ))?;
+        let invitation = reads
+            .invitation
+            .ok_or(Error::Refused(Refusal::InvitationNotFound(
+                reads.link.invitation,
+            )))?;
         let org = reads
             .org
-            .ok_or(Error::Refused(Refusal::OrganizationNotFound(invitation.org)))?;
+            .ok_or(Error::Refused(Refusal::OrganizationNotFound(
+                invitation.org,
+            )))?;
         Ok(Some(Loaded {
             link: reads.link,
             invitation,

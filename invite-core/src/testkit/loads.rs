@@ -100,7 +100,11 @@ pub async fn invite_and_signup_reads_answer_what_the_single_reads_answer<S: Stor
         .unwrap()
         .expect("a known link");
     assert_eq!(bob_reads.members.len(), 1, "the member bob's link made");
-    assert!(bob_reads.invitation.is_some_and(|i| i.signed_up_at().is_some()));
+    assert!(
+        bob_reads
+            .invitation
+            .is_some_and(|i| i.signed_up_at().is_some())
+    );
 
     let nobody = LinkToken::from_link("no-such-link").hash();
     assert_eq!(h.store.signup_reads(&nobody, now).await.unwrap(), None);

@@ -171,7 +171,9 @@ impl Frontend {
             let rest = &self.pending[at..];
             if !self.typed {
                 // Int32 length (itself included), Int32 code, the rest.
-                let Some(len) = rest.get(..4).map(be_u32) else { break };
+                let Some(len) = rest.get(..4).map(be_u32) else {
+                    break;
+                };
                 let len = len as usize;
                 if rest.len() < len || len < 8 {
                     break;
@@ -181,7 +183,9 @@ impl Frontend {
                 at += len;
             } else {
                 // Byte1 type, Int32 length (itself included, not the type), the body.
-                let Some(len) = rest.get(1..5).map(be_u32) else { break };
+                let Some(len) = rest.get(1..5).map(be_u32) else {
+                    break;
+                };
                 let len = len as usize + 1;
                 if rest.len() < len {
                     break;
