@@ -34,6 +34,36 @@ pub struct TabCountsSchema {
     pub invited_by_sms: u64,
 }
 
+/// The counts split by invitation type, each part per tab (issue 11).
+#[derive(ToSchema)]
+#[schema(as = CountsByType)]
+pub struct CountsByTypeSchema {
+    /// General-user invitations.
+    pub users: TabCountsSchema,
+    /// Admin invitations, of every permission level.
+    pub admins: TabCountsSchema,
+}
+
+/// The counts split by channel, each part per tab (issue 11).
+#[derive(ToSchema)]
+#[schema(as = CountsByChannel)]
+pub struct CountsByChannelSchema {
+    /// Invitations by e-mail.
+    pub email: TabCountsSchema,
+    /// Invitations by SMS.
+    pub sms: TabCountsSchema,
+}
+
+/// The dashboard's counts split by invitation type and by channel (issue 11).
+#[derive(ToSchema)]
+#[schema(as = CountSplits)]
+pub struct CountSplitsSchema {
+    /// By invitation type.
+    pub by_type: CountsByTypeSchema,
+    /// By channel.
+    pub by_channel: CountsByChannelSchema,
+}
+
 /// Seats: used + available = limit (available is 0 when the limit was lowered below use).
 #[derive(ToSchema)]
 #[schema(as = Seats)]
@@ -54,10 +84,14 @@ pub struct DashboardSchema {
     pub org: Uuid,
     /// Counts per tab and channel.
     pub counts: TabCountsSchema,
+    /// The same counts split by invitation type and by channel.
+    pub splits: CountSplitsSchema,
     /// Seats.
     pub seats: SeatsSchema,
     /// Whether daily reminders are on.
     pub reminders_enabled: bool,
+    /// Invitees on the seat waitlist.
+    pub waitlist: u64,
 }
 
 /// One local day of activity (R9.3).

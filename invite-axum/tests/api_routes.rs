@@ -163,6 +163,18 @@ fn ops(sc: &Scene) -> Vec<Op> {
         with(
             row(
                 "PUT",
+                "/api/orgs/{org}/channels",
+                format!("/api/orgs/{org}/channels"),
+                Some(json!({ "email_allowed": true, "sms_allowed": true })),
+                &op,
+                true,
+            ),
+            &a,
+            forbidden,
+        ),
+        with(
+            row(
+                "PUT",
                 "/api/orgs/{org}/seat-limit",
                 format!("/api/orgs/{org}/seat-limit"),
                 Some(json!({ "limit": 20 })),

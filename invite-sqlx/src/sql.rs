@@ -469,7 +469,7 @@ pub(crate) const INVITE_READS: &str = "\
     link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
     AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
     NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
-    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, NULL::uuid AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::jsonb AS options, NULL::text AS address_key, NULL::uuid AS \
     invitation_id, NULL::timestamptz AS joined_at, NULL::timestamptz AS removed_at, \
     NULL::text AS email_key, NULL::text AS phone, o.seat_limit AS seat_limit, o.seat_policy \
     AS seat_policy, o.active_members AS members, CASE WHEN o.seat_policy = \
@@ -487,7 +487,7 @@ pub(crate) const INVITE_READS: &str = "\
     link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
     AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
     NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
-    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, NULL::uuid AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::jsonb AS options, NULL::text AS address_key, NULL::uuid AS \
     invitation_id, NULL::timestamptz AS joined_at, NULL::timestamptz AS removed_at, \
     NULL::text AS email_key, NULL::text AS phone, NULL::int8 AS seat_limit, NULL::text AS \
     seat_policy, NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, \
@@ -501,7 +501,7 @@ pub(crate) const INVITE_READS: &str = "\
     i.link_generation AS link_generation, i.failure AS failure, i.signed_up_at AS \
     signed_up_at, i.member_id AS member_id, i.first_login_at AS first_login_at, \
     i.completed_at AS completed_at, i.completed_by AS completed_by, i.last_follow_up_at AS \
-    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, \
+    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, i.options AS options, \
     i.address_key AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS \
     joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
     phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
@@ -517,7 +517,7 @@ pub(crate) const INVITE_READS: &str = "\
     NULL::timestamptz AS signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS \
     first_login_at, NULL::timestamptz AS completed_at, NULL::text AS completed_by, \
     NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS \
-    close_reason, NULL::text AS address_key, m.invitation_id AS invitation_id, m.joined_at \
+    close_reason, NULL::jsonb AS options, NULL::text AS address_key, m.invitation_id AS invitation_id, m.joined_at \
     AS joined_at, m.removed_at AS removed_at, m.email_key AS email_key, m.phone AS phone, \
     NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
     AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz AS \
@@ -541,7 +541,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     NULL::int8 AS link_generation, NULL::jsonb AS failure, NULL::timestamptz AS \
     signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS first_login_at, \
     NULL::timestamptz AS completed_at, NULL::text AS completed_by, NULL::timestamptz AS \
-    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, \
+    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, NULL::jsonb AS options, \
     NULL::text AS address_key, l.invitation_id AS invitation_id, NULL::timestamptz AS \
     joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
     phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
@@ -555,7 +555,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     i.link_generation AS link_generation, i.failure AS failure, i.signed_up_at AS \
     signed_up_at, i.member_id AS member_id, i.first_login_at AS first_login_at, \
     i.completed_at AS completed_at, i.completed_by AS completed_by, i.last_follow_up_at AS \
-    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, NULL::text \
+    last_follow_up_at, i.closed_at AS closed_at, i.close_reason AS close_reason, i.options AS options, NULL::text \
     AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS joined_at, \
     NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS phone, \
     NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
@@ -569,7 +569,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     NULL::int8 AS link_generation, NULL::jsonb AS failure, NULL::timestamptz AS \
     signed_up_at, NULL::uuid AS member_id, NULL::timestamptz AS first_login_at, \
     NULL::timestamptz AS completed_at, NULL::text AS completed_by, NULL::timestamptz AS \
-    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, \
+    last_follow_up_at, NULL::timestamptz AS closed_at, NULL::jsonb AS close_reason, NULL::jsonb AS options, \
     NULL::text AS address_key, NULL::uuid AS invitation_id, NULL::timestamptz AS joined_at, \
     NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS phone, \
     o.seat_limit AS seat_limit, o.seat_policy AS seat_policy, o.active_members AS members, \
@@ -587,7 +587,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     link_generation, NULL::jsonb AS failure, NULL::timestamptz AS signed_up_at, NULL::uuid \
     AS member_id, NULL::timestamptz AS first_login_at, NULL::timestamptz AS completed_at, \
     NULL::text AS completed_by, NULL::timestamptz AS last_follow_up_at, NULL::timestamptz AS \
-    closed_at, NULL::jsonb AS close_reason, NULL::text AS address_key, m.invitation_id AS \
+    closed_at, NULL::jsonb AS close_reason, NULL::jsonb AS options, NULL::text AS address_key, m.invitation_id AS \
     invitation_id, m.joined_at AS joined_at, m.removed_at AS removed_at, m.email_key AS \
     email_key, m.phone AS phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, \
     NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, NULL::int8 AS \

@@ -131,6 +131,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::create_organization))
         .routes(routes!(orgs::organization))
         .routes(routes!(orgs::update_settings))
+        .routes(routes!(orgs::set_channels))
         .routes(routes!(orgs::set_seat_limit))
         .routes(routes!(orgs::set_seat_policy))
         .routes(routes!(orgs::set_reminders))

@@ -141,16 +141,9 @@ async fn r7_1_a_sender_who_is_no_member_or_has_no_allowed_address_gets_no_notice
     let nobody = org_with_notices(&h, true, None, Language::En).await;
     let phone = Contact::parse_phone("+79051111111").unwrap();
     let sms_only = org_with_notices(&h, true, Some(phone), Language::En).await;
-    let email_only = SettingsUpdate {
-        channels: Some(AllowedChannels {
-            email: true,
-            sms: false,
-        }),
-        ..SettingsUpdate::default()
-    };
     // (E-mail only is the operator's setting, issue 11.6.)
     h.service
-        .update_settings(&h.operator, sms_only.id(), email_only)
+        .change_channels(&h.operator, sms_only.id(), AllowedChannels::EMAIL_ONLY)
         .await
         .unwrap();
 
