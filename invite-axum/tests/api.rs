@@ -64,7 +64,7 @@ async fn openapi_document_validates_and_lists_every_route() {
     ] {
         assert!(text.contains(&format!("\"{name}\"")), "{name} is a schema");
     }
-    assert_eq!(invite_axum::openapi().paths.paths.len(), 30);
+    assert_eq!(invite_axum::openapi().paths.paths.len(), 31);
 }
 
 #[tokio::test]
