@@ -33,7 +33,7 @@ impl<S: Store, C: Clock> InvitationService<S, C> {
     /// rows), in one commit, with an answer per distinct id in the order given: each id is
     /// decided as its one-id command would decide it, and a refusal of one never blocks the
     /// others. A double submission changes nothing twice (see
-    /// [`decide::selection`](crate::decide::selection)). 1 to 500 ids; ids of another
+    /// [`decide::selection`]). 1 to 500 ids; ids of another
     /// organization are [`Refusal::InvitationNotFound`].
     ///
     /// ```
