@@ -11,15 +11,9 @@
 
 use crate::PgStore;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use invite_core::Member;
 use invite_core::notifier::BoxError;
-use invite_core::store::{
-    Commit, CommitOutcome, InviteReads, RecordStore, SignupReads, StoreError, Write,
-};
-use invite_core::token::{LinkRecord, TokenHash};
-use invite_core::{
-    Invitation, InvitationId, Member, MemberId, OrgId, Organization, Seats, UserRef,
-};
+use invite_core::store::{Commit, CommitOutcome, StoreError, Write};
 use sqlx::PgConnection;
 use std::fmt;
 
@@ -124,74 +118,12 @@ impl PgStore {
     }
 }
 
-#[async_trait]
-impl<H: CommitHook> RecordStore for HookedStore<'_, H> {
+invite_core::forward_record_reads!(for HookedStore<'_, H> where H: [CommitHook] => |this| this.store, {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         self.store
             .commit_in_transaction(commit, Some(&self.hook))
             .await
     }
-    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        self.store.organization(id).await
-    }
-    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        self.store.organizations(ids).await
-    }
-    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        self.store.invitation(id).await
-    }
-    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        self.store.invitations(ids).await
-    }
-    async fn open_invitations(
-        &self,
-        org: OrgId,
-        address_keys: &[String],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.store.open_invitations(org, address_keys).await
-    }
-    async fn invitations_for_users(
-        &self,
-        org: OrgId,
-        users: &[UserRef],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.store.invitations_for_users(org, users).await
-    }
-    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        self.store.link(hash).await
-    }
-    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        self.store.member(id).await
-    }
-    async fn active_members(
-        &self,
-        org: OrgId,
-        contact_keys: &[String],
-    ) -> Result<Vec<Member>, StoreError> {
-        self.store.active_members(org, contact_keys).await
-    }
-    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        self.store.seats(org, now).await
-    }
-    async fn invite_reads(
-        &self,
-        org: OrgId,
-        clients: &[OrgId],
-        address_keys: &[String],
-        contact_keys: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<InviteReads, StoreError> {
-        self.store
-            .invite_reads(org, clients, address_keys, contact_keys, now)
-            .await
-    }
-    async fn signup_reads(
-        &self,
-        hash: &TokenHash,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SignupReads>, StoreError> {
-        self.store.signup_reads(hash, now).await
-    }
-}
+});
 
 invite_core::forward_outbox_and_views!(for HookedStore<'_, H> where H: [CommitHook] => |this| this.store);

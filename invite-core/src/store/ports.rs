@@ -242,6 +242,58 @@ pub trait ViewStore: Send + Sync {
     ) -> Result<Vec<WaitlistEntry>, StoreError>;
 }
 
+/// Implements [`RecordStore`] for a wrapper type whose own `commit` (given as the last
+/// argument, a block holding that one method) is the only thing it changes: every read is
+/// forwarded to the store `$target` (an expression of `$this`, the wrapper) evaluates to,
+/// `invite_reads` and `signup_reads` included, so a wrapped store keeps its one-call loads.
+/// With [`forward_outbox_and_views!`], the whole of [`Store`](super::Store) for wrappers
+/// like the testkit's race gate and commit counter, or invite-sqlx's hooked store.
+#[macro_export]
+macro_rules! forward_record_reads {
+    (for $ty:ty where $S:ident: [$($bound:tt)+] => |$this:ident| $target:expr, { $($commit:tt)* }) => {
+        #[$crate::__async_trait]
+        impl<$S: $($bound)+> $crate::store::RecordStore for $ty {
+            $($commit)*
+            async fn organization(&self, id: $crate::ids::OrgId) -> Result<Option<$crate::org::Organization>, $crate::store::StoreError> {
+                let $this = self; $target.organization(id).await
+            }
+            async fn organizations(&self, ids: &[$crate::ids::OrgId]) -> Result<Vec<$crate::org::Organization>, $crate::store::StoreError> {
+                let $this = self; $target.organizations(ids).await
+            }
+            async fn invitation(&self, id: $crate::ids::InvitationId) -> Result<Option<$crate::invitation::Invitation>, $crate::store::StoreError> {
+                let $this = self; $target.invitation(id).await
+            }
+            async fn invitations(&self, ids: &[$crate::ids::InvitationId]) -> Result<Vec<$crate::invitation::Invitation>, $crate::store::StoreError> {
+                let $this = self; $target.invitations(ids).await
+            }
+            async fn open_invitations(&self, org: $crate::ids::OrgId, address_keys: &[String]) -> Result<Vec<$crate::invitation::Invitation>, $crate::store::StoreError> {
+                let $this = self; $target.open_invitations(org, address_keys).await
+            }
+            async fn invitations_for_users(&self, org: $crate::ids::OrgId, users: &[$crate::ids::UserRef]) -> Result<Vec<$crate::invitation::Invitation>, $crate::store::StoreError> {
+                let $this = self; $target.invitations_for_users(org, users).await
+            }
+            async fn link(&self, hash: &$crate::token::TokenHash) -> Result<Option<$crate::token::LinkRecord>, $crate::store::StoreError> {
+                let $this = self; $target.link(hash).await
+            }
+            async fn member(&self, id: $crate::ids::MemberId) -> Result<Option<$crate::member::Member>, $crate::store::StoreError> {
+                let $this = self; $target.member(id).await
+            }
+            async fn active_members(&self, org: $crate::ids::OrgId, contact_keys: &[String]) -> Result<Vec<$crate::member::Member>, $crate::store::StoreError> {
+                let $this = self; $target.active_members(org, contact_keys).await
+            }
+            async fn seats(&self, org: $crate::ids::OrgId, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<$crate::member::Seats, $crate::store::StoreError> {
+                let $this = self; $target.seats(org, now).await
+            }
+            async fn invite_reads(&self, org: $crate::ids::OrgId, clients: &[$crate::ids::OrgId], address_keys: &[String], contact_keys: &[String], now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<$crate::store::InviteReads, $crate::store::StoreError> {
+                let $this = self; $target.invite_reads(org, clients, address_keys, contact_keys, now).await
+            }
+            async fn signup_reads(&self, hash: &$crate::token::TokenHash, now: $crate::__chrono::DateTime<$crate::__chrono::Utc>) -> Result<Option<$crate::store::SignupReads>, $crate::store::StoreError> {
+                let $this = self; $target.signup_reads(hash, now).await
+            }
+        }
+    };
+}
+
 /// Implements [`OutboxStore`] and [`ViewStore`] for a wrapper type by forwarding every call
 /// to the store `$target` (an expression of `$this`, the wrapper) evaluates to. For store
 /// wrappers that change only how commits behave (the testkit's race gate, a counting

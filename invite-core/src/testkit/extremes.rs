@@ -23,14 +23,13 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::contact::{Channel, Contact};
 use crate::dashboard::{ListQuery, SortKey, SortOrder};
 use crate::error::{Error, Refusal};
-use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
+use crate::ids::{InvitationId, MemberId, UserRef};
 use crate::invitation::{CloseReason, CompletedBy, FailureReason, Invitation, Status, Tab};
 use crate::member::{Member, Seats};
 use crate::org::{AllowedChannels, Language, OrgKind, OrgSettings, Organization};
 use crate::outbox::{MessageKind, OutboxMessage, OutboxState};
 use crate::store::{Commit, CommitOutcome, OutboxStore, RecordStore, Store, StoreError, Write};
 use crate::token::{LinkRecord, TokenHash};
-use async_trait::async_trait;
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use std::sync::Mutex;
 
@@ -408,53 +407,14 @@ impl<S> Refusing<S> {
     }
 }
 
-#[async_trait]
-impl<S: Store + 'static> RecordStore for Refusing<S> {
+crate::forward_record_reads!(for Refusing<S> where S: [Store + 'static] => |this| this.inner, {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         match self.refuses(&commit) {
             true => Err(StoreError::Backend("this record cannot be stored".into())),
             false => self.inner.commit(commit).await,
         }
     }
-    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        self.inner.organization(id).await
-    }
-    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        self.inner.organizations(ids).await
-    }
-    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        self.inner.invitation(id).await
-    }
-    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations(ids).await
-    }
-    async fn open_invitations(
-        &self,
-        org: OrgId,
-        keys: &[String],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.open_invitations(org, keys).await
-    }
-    async fn invitations_for_users(
-        &self,
-        org: OrgId,
-        users: &[UserRef],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations_for_users(org, users).await
-    }
-    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        self.inner.link(hash).await
-    }
-    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        self.inner.member(id).await
-    }
-    async fn active_members(&self, org: OrgId, keys: &[String]) -> Result<Vec<Member>, StoreError> {
-        self.inner.active_members(org, keys).await
-    }
-    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        self.inner.seats(org, now).await
-    }
-}
+});
 
 crate::forward_outbox_and_views!(for Refusing<S> where S: [Store + 'static] => |this| this.inner);
 

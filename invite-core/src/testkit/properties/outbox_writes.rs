@@ -2,14 +2,7 @@
 //! the properties can check that a refused action queued nothing on any store, through the
 //! [`Store`] ports alone.
 
-use crate::ids::{InvitationId, MemberId, OrgId, UserRef};
-use crate::invitation::Invitation;
-use crate::member::{Member, Seats};
-use crate::org::Organization;
-use crate::store::{Commit, CommitOutcome, RecordStore, Store, StoreError};
-use crate::token::{LinkRecord, TokenHash};
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use crate::store::{Commit, CommitOutcome, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `inner`, counting the outbox writes of every commit it accepts: messages queued (reminders
@@ -36,8 +29,7 @@ impl<S> OutboxWrites<S> {
     }
 }
 
-#[async_trait]
-impl<S: Store + 'static> RecordStore for OutboxWrites<S> {
+crate::forward_record_reads!(for OutboxWrites<S> where S: [Store + 'static] => |this| this.inner, {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         let queued = commit.outbox.len() + commit.reminders.len();
         let updated = commit.outbox_updates.len();
@@ -47,48 +39,6 @@ impl<S: Store + 'static> RecordStore for OutboxWrites<S> {
         self.writes.fetch_add(writes, Ordering::SeqCst);
         Ok(outcome)
     }
-    async fn organization(&self, id: OrgId) -> Result<Option<Organization>, StoreError> {
-        self.inner.organization(id).await
-    }
-    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>, StoreError> {
-        self.inner.organizations(ids).await
-    }
-    async fn invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError> {
-        self.inner.invitation(id).await
-    }
-    async fn invitations(&self, ids: &[InvitationId]) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations(ids).await
-    }
-    async fn open_invitations(
-        &self,
-        org: OrgId,
-        address_keys: &[String],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.open_invitations(org, address_keys).await
-    }
-    async fn invitations_for_users(
-        &self,
-        org: OrgId,
-        users: &[UserRef],
-    ) -> Result<Vec<Invitation>, StoreError> {
-        self.inner.invitations_for_users(org, users).await
-    }
-    async fn link(&self, hash: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
-        self.inner.link(hash).await
-    }
-    async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        self.inner.member(id).await
-    }
-    async fn active_members(
-        &self,
-        org: OrgId,
-        contact_keys: &[String],
-    ) -> Result<Vec<Member>, StoreError> {
-        self.inner.active_members(org, contact_keys).await
-    }
-    async fn seats(&self, org: OrgId, now: DateTime<Utc>) -> Result<Seats, StoreError> {
-        self.inner.seats(org, now).await
-    }
-}
+});
 
 crate::forward_outbox_and_views!(for OutboxWrites<S> where S: [Store + 'static] => |this| this.inner);
