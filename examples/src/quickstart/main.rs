@@ -5,11 +5,11 @@
 //! cargo run -p invite-examples --bin quickstart
 //! ```
 //!
-//! An application wires the same three pieces: an [`InvitationService`] over a store and a
-//! clock, which decides; a [`Dispatcher`], which delivers the outbox through a notifier; and
+//! An application wires the same three pieces: an `InvitationService` over a store and a
+//! clock, which decides; a `Dispatcher`, which delivers the outbox through a notifier; and
 //! the reads a dashboard needs. Here `MemoryStore` is the store, unless `DATABASE_URL` names a
 //! PostgreSQL database: then the story runs on `invite_sqlx::PgStore`, which applies its
-//! migrations first. The notifier is a [`ChannelRouter`]: each message goes to the notifier of
+//! migrations first. The notifier is a `ChannelRouter`: each message goes to the notifier of
 //! its channel. E-mails are written as `.eml` files into `target/quickstart-mail/` by
 //! `invite_lettre::FileNotifier`, or sent over SMTP when `SMTP_URL` is set
 //! (`SMTP_URL=smtp://127.0.0.1:2525?tls=none`); SMS are written as `.sms` files beside them by
@@ -23,6 +23,13 @@
 //! ```
 //! Every step that should succeed uses `?`, and every refusal the story expects is checked, so
 //! the run exits non-zero if the library ever behaves otherwise.
+//!
+//! The story, chapter by chapter: [`monday`] (the organizations, a bulk invite whose
+//! invitees may wait for a seat, delivery, signups until the seats run out, Carol onto the
+//! waitlist), [`week`] (reminders, a resend and a cancel, more seats, the waitlist moving on
+//! Thursday), [`dashboard`] (tabs, seats, rows, members, the daily series, an audit trail) and
+//! [`selection`] (a resend of ticked rows with its dry run and a double click). [`wiring`]
+//! chooses the store and the notifiers from the environment; [`output`] and [`inbox`] print.
 
 mod dashboard;
 mod inbox;
@@ -70,11 +77,15 @@ struct Cast {
     olga: Actor,
     /// Boris, Beta Retail's admin.
     boris: Actor,
-    /// The invitations of the bulk invite the later chapters act on.
+    /// Carol's invitation: refused for seats, she waits on the waitlist.
     carol: InvitationId,
+    /// Erin's invitation, made by mistake and cancelled.
     erin: InvitationId,
+    /// Frank's invitation, never answered: Expired on Thursday.
     frank: InvitationId,
+    /// The invitation by SMS, never answered: Expired on Thursday.
     sms: InvitationId,
+    /// Ann's invitation: signed up, Completed.
     ann: InvitationId,
 }
 

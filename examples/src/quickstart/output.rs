@@ -23,6 +23,7 @@ pub(crate) fn short_link(n: &Notification) -> String {
     }
 }
 
+/// The language code a message carries.
 pub(crate) fn language(language: Language) -> &'static str {
     match language {
         Language::En => "en",
@@ -30,6 +31,7 @@ pub(crate) fn language(language: Language) -> &'static str {
     }
 }
 
+/// A role on a client organization, for an MSP user's access.
 pub(crate) fn grant(client: OrgId, role: Role) -> ClientGrant {
     ClientGrant { client, role }
 }
@@ -43,6 +45,7 @@ pub(crate) fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
         .to_utc()
 }
 
+/// A calendar day, refused if there is no such day.
 pub(crate) fn day(year: i32, month: u32, day: u32) -> Res<NaiveDate> {
     Ok(NaiveDate::from_ymd_opt(year, month, day).ok_or("no such day")?)
 }
@@ -74,6 +77,7 @@ pub(crate) fn ensure(ok: bool, what: &str) -> Res {
     }
 }
 
+/// Prints a chapter's heading.
 pub(crate) fn heading(title: &str) {
     println!("\n== {title}");
 }

@@ -6,7 +6,7 @@ use crate::monday::print_waitlist;
 use crate::output::{at, ensure, heading, local, refused};
 use crate::{Cast, Res, Story};
 use chrono::TimeDelta;
-use invite_core::{Clock, Refusal, Status};
+use invite_core::{Clock, Refusal, Status, WaitlistMove};
 
 /// Steps 6 and 7: the reminder sweep, a resend that needs a seat, a cancel, more seats.
 pub(crate) async fn reminders_resend_and_cancel(story: &mut Story, cast: &Cast) -> Res {
@@ -103,14 +103,29 @@ pub(crate) async fn the_waitlist_moves(story: &mut Story, cast: &Cast) -> Res {
         (sms.status, frank.status) == (Status::Expired, Status::Expired),
         "both unanswered invitations expired after 72 hours",
     )?;
-    // Run from the same background loop as `sweep_reminders`: it visits every organization
-    // with a waitlist and moves each in order, first come first served.
-    let report = service.advance_waitlists().await?;
-    println!(
-        "the background loop moves the waitlists: {} organization, {} moved, {} dropped",
-        report.organizations, report.moved, report.dropped
-    );
-    ensure(report.moved == 1, "Carol, first in line, should move")?;
+    // An application runs `advance_waitlists` from the same background loop as
+    // `sweep_reminders`: it moves every organization's waitlist in order, first come first
+    // served. The story moves the MSP's alone, so a shared database's others stay as they are.
+    let moves = service.advance_waitlist(cast.msp.id).await?;
+    for m in &moves {
+        let what = match m {
+            WaitlistMove::Resent { invitation, .. } => {
+                let inv = service.invitation(&cast.olga, *invitation).await?;
+                format!("{}: invitation resent", inv.invitation.contact)
+            }
+            WaitlistMove::Invited { invitation, .. } => {
+                let inv = service.invitation(&cast.olga, *invitation).await?;
+                format!("{}: invited afresh", inv.invitation.contact)
+            }
+            WaitlistMove::Dropped { reason, .. } => format!("dropped ({reason})"),
+            _ => format!("{m:?}"),
+        };
+        println!("the waitlist moves: {what}");
+    }
+    ensure(
+        matches!(moves.as_slice(), [WaitlistMove::Resent { invitation, .. }] if *invitation == cast.carol),
+        "Carol, first in line, should move",
+    )?;
     story.dispatcher.drain().await?;
     story.inbox.print_new();
     println!("the waitlist now:");
