@@ -51,10 +51,10 @@ impl PgStore {
     ) -> Result<CommitOutcome, StoreError> {
         if fast::covers(&commit) {
             commit::precheck(&commit)?;
-            match self.commit_in_one_statement(&commit, hook).await? {
-                Some(outcome) => return Ok(outcome),
-                None => {} // refused somewhere: step by step, which says why
+            if let Some(outcome) = self.commit_in_one_statement(&commit, hook).await? {
+                return Ok(outcome);
             }
+            // Refused somewhere: step by step, which says why.
         }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let applied = match commit::apply(&mut tx, &self.sql, &commit).await {

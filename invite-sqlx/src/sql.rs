@@ -477,7 +477,7 @@ pub(crate) const INVITE_READS: &str = "\
     o.id AND r.closed_at IS NULL AND r.signed_up_at IS NULL AND NOT r.failed AND (CASE WHEN \
     r.awaiting_delivery OR r.expires_at IS NULL THEN 'infinity'::timestamptz ELSE \
     r.expires_at END) > $5) ELSE 0 END AS reserved, NULL::bytea AS hash, NULL::int8 AS \
-    generation, NULL::timestamptz AS issued_at FROM {schema}.organizations o WHERE o.id = $1 \
+    generation, NULL::timestamptz AS issued_at, NULL::jsonb AS options FROM {schema}.organizations o WHERE o.id = $1 \
     UNION ALL SELECT 'client'::text AS what, o.id AS id, NULL::uuid AS org_id, o.name AS \
     name, o.kind AS kind, o.msp_id AS msp_id, o.settings AS settings, o.version AS version, \
     NULL::text AS channel, NULL::jsonb AS contact, NULL::jsonb AS access, NULL::text AS \
@@ -491,7 +491,7 @@ pub(crate) const INVITE_READS: &str = "\
     invitation_id, NULL::timestamptz AS joined_at, NULL::timestamptz AS removed_at, \
     NULL::text AS email_key, NULL::text AS phone, NULL::int8 AS seat_limit, NULL::text AS \
     seat_policy, NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, \
-    NULL::int8 AS generation, NULL::timestamptz AS issued_at FROM {schema}.organizations o \
+    NULL::int8 AS generation, NULL::timestamptz AS issued_at, NULL::jsonb AS options FROM {schema}.organizations o \
     WHERE o.id = ANY($2) UNION ALL SELECT 'open'::text AS what, i.id AS id, i.org_id AS \
     org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS \
     settings, i.version AS version, i.channel AS channel, i.contact AS contact, i.access AS \
@@ -506,7 +506,7 @@ pub(crate) const INVITE_READS: &str = "\
     joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
     phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
     NULL::int8 AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz \
-    AS issued_at FROM {schema}.invitations i WHERE i.org_id = $1 AND i.address_key = ANY($3) \
+    AS issued_at, i.options AS options FROM {schema}.invitations i WHERE i.org_id = $1 AND i.address_key = ANY($3) \
     AND i.closed_at IS NULL AND i.signed_up_at IS NULL UNION ALL SELECT 'member'::text AS \
     what, m.id AS id, m.org_id AS org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid \
     AS msp_id, NULL::jsonb AS settings, m.version AS version, NULL::text AS channel, \
@@ -521,7 +521,7 @@ pub(crate) const INVITE_READS: &str = "\
     AS joined_at, m.removed_at AS removed_at, m.email_key AS email_key, m.phone AS phone, \
     NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
     AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz AS \
-    issued_at FROM {schema}.members m WHERE m.org_id = $1 AND m.removed_at IS NULL AND \
+    issued_at, NULL::jsonb AS options FROM {schema}.members m WHERE m.org_id = $1 AND m.removed_at IS NULL AND \
     (m.email_key = ANY($4) OR m.phone = ANY($4))";
 
 /// Everything a signup with link hash `$1` is decided from at `$2`, in one statement: the
@@ -546,7 +546,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     joined_at, NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS \
     phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, \
     NULL::int8 AS reserved, l.hash AS hash, l.generation AS generation, l.issued_at AS \
-    issued_at FROM l UNION ALL SELECT 'invitation'::text AS what, i.id AS id, i.org_id AS \
+    issued_at, NULL::jsonb AS options FROM l UNION ALL SELECT 'invitation'::text AS what, i.id AS id, i.org_id AS \
     org_id, NULL::text AS name, NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS \
     settings, i.version AS version, i.channel AS channel, i.contact AS contact, i.access AS \
     access, i.user_ref AS user_ref, i.sender AS sender, i.created_at AS created_at, \
@@ -560,7 +560,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     NULL::timestamptz AS removed_at, NULL::text AS email_key, NULL::text AS phone, \
     NULL::int8 AS seat_limit, NULL::text AS seat_policy, NULL::int8 AS members, NULL::int8 \
     AS reserved, NULL::bytea AS hash, NULL::int8 AS generation, NULL::timestamptz AS \
-    issued_at FROM i UNION ALL SELECT 'org'::text AS what, o.id AS id, NULL::uuid AS org_id, \
+    issued_at, i.options AS options FROM i UNION ALL SELECT 'org'::text AS what, o.id AS id, NULL::uuid AS org_id, \
     o.name AS name, o.kind AS kind, o.msp_id AS msp_id, o.settings AS settings, o.version AS \
     version, NULL::text AS channel, NULL::jsonb AS contact, NULL::jsonb AS access, \
     NULL::text AS user_ref, NULL::jsonb AS sender, NULL::timestamptz AS created_at, \
@@ -577,7 +577,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     {schema}.invitations r WHERE r.org_id = o.id AND r.closed_at IS NULL AND r.signed_up_at \
     IS NULL AND NOT r.failed AND (CASE WHEN r.awaiting_delivery OR r.expires_at IS NULL THEN \
     'infinity'::timestamptz ELSE r.expires_at END) > $2) ELSE 0 END AS reserved, NULL::bytea \
-    AS hash, NULL::int8 AS generation, NULL::timestamptz AS issued_at FROM o UNION ALL \
+    AS hash, NULL::int8 AS generation, NULL::timestamptz AS issued_at, NULL::jsonb AS options FROM o UNION ALL \
     SELECT 'member'::text AS what, m.id AS id, m.org_id AS org_id, NULL::text AS name, \
     NULL::text AS kind, NULL::uuid AS msp_id, NULL::jsonb AS settings, m.version AS version, \
     NULL::text AS channel, m.contact AS contact, m.access AS access, m.user_ref AS user_ref, \
@@ -591,7 +591,7 @@ pub(crate) const SIGNUP_READS: &str = "\
     invitation_id, m.joined_at AS joined_at, m.removed_at AS removed_at, m.email_key AS \
     email_key, m.phone AS phone, NULL::int8 AS seat_limit, NULL::text AS seat_policy, \
     NULL::int8 AS members, NULL::int8 AS reserved, NULL::bytea AS hash, NULL::int8 AS \
-    generation, NULL::timestamptz AS issued_at FROM {schema}.members m JOIN i ON m.org_id = \
+    generation, NULL::timestamptz AS issued_at, NULL::jsonb AS options FROM {schema}.members m JOIN i ON m.org_id = \
     i.org_id WHERE m.removed_at IS NULL AND (m.email_key = i.email_key OR m.phone = i.phone)";
 
 // ------------------------------------------------------------------ commit
