@@ -62,7 +62,8 @@ pub(crate) async fn reminders_resend_and_cancel(story: &mut Story, cast: &Cast) 
     );
     let moves = service.advance_waitlist(msp.id).await?;
     println!(
-        "moving the waitlist now moves {}: Carol waits until a seat is free of every claim",
+        "moving the waitlist now moves {}: Frank and the SMS invitee may still take both seats, \
+         so Carol waits",
         moves.len()
     );
     ensure(
