@@ -55,6 +55,7 @@ impl PgStore {
             if let Some(outcome) = self.commit_in_one_statement(&commit, hook).await? {
                 return Ok(outcome);
             }
+            // Refused somewhere: step by step, which says why.
         }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let applied = match commit::apply(&mut tx, &self.sql, &commit).await {
