@@ -58,6 +58,40 @@ pub struct DashboardSchema {
     pub seats: SeatsSchema,
     /// Whether daily reminders are on.
     pub reminders_enabled: bool,
+    /// The same counts split by invitation type and by channel (issue 11, point 4).
+    pub splits: CountSplitsSchema,
+    /// Entries waiting on the seat waitlist.
+    pub waitlist: u64,
+}
+
+/// The tab counts split by invitation type and by channel.
+#[derive(ToSchema)]
+#[schema(as = CountSplits)]
+pub struct CountSplitsSchema {
+    /// Admin and general-user invitations.
+    pub by_type: CountsByTypeSchema,
+    /// E-mail and SMS invitations.
+    pub by_channel: CountsByChannelSchema,
+}
+
+/// Counts of admin and of general-user invitations.
+#[derive(ToSchema)]
+#[schema(as = CountsByType)]
+pub struct CountsByTypeSchema {
+    /// Admin invitations.
+    pub admins: TabCountsSchema,
+    /// General-user invitations.
+    pub users: TabCountsSchema,
+}
+
+/// Counts of e-mail and of SMS invitations.
+#[derive(ToSchema)]
+#[schema(as = CountsByChannel)]
+pub struct CountsByChannelSchema {
+    /// By e-mail.
+    pub email: TabCountsSchema,
+    /// By SMS.
+    pub sms: TabCountsSchema,
 }
 
 /// One local day of activity (R9.3).

@@ -244,7 +244,7 @@ async fn members_signup_and_first_login() {
         .call("GET", &format!("/api/orgs/{org}/members"), Some(&a), None)
         .await;
     assert_eq!(
-        (s, v.as_array().map(Vec::len)),
+        (s, v["rows"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(2)),
         "{v}"
     );

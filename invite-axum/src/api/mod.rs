@@ -153,7 +153,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::follow_up))
         .routes(routes!(selection::selection))
         .routes(routes!(members::members, members::add_member))
-        .routes(routes!(members::member, members::remove_member))
+        .routes(routes!(members::lookup))
+        .routes(routes!(
+            members::member,
+            members::edit_member,
+            members::remove_member
+        ))
         .routes(routes!(members::first_login))
         .routes(routes!(reports::delivery_report))
         .routes(routes!(signup::preview))

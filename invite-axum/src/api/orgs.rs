@@ -199,7 +199,7 @@ pub async fn organization(
     Ok(Json((&load_org(&state, &actor, OrgId(org)).await?).into()))
 }
 
-/// Changes settings (admins).
+/// Changes settings (admins); the allowed channels are the operator's.
 #[utoipa::path(patch, path = "/api/orgs/{org}/settings", params(("org" = Uuid, Path, description = "organization id")),
     request_body = UpdateSettings, responses((status = 200, body = OrganizationJson), Errors), tag = "organizations")]
 pub async fn update_settings(
@@ -224,6 +224,16 @@ pub async fn update_settings(
             sms: s.unwrap_or(current.settings.channels.sms),
         }),
     };
+    // The channels ("e-mail only") are the operator's setting (issue 11, point 6): from the
+    // operator they go through the core's own command; from an admin they stay in the update,
+    // where the core refuses a change with its `operator_setting` code.
+    let channels = match (&actor, channels) {
+        (invite_core::Actor::Operator { .. }, Some(c)) => {
+            state.service.change_channels(&actor, OrgId(org), c).await?;
+            None
+        }
+        (_, c) => c,
+    };
     let update = SettingsUpdate {
         validity: body.validity_hours.map(TimeDelta::hours),
         reminder_time,
@@ -234,6 +244,10 @@ pub async fn update_settings(
         // The per-invitation validity bounds (issue 11) are not on this form yet.
         ..SettingsUpdate::default()
     };
+    if update == SettingsUpdate::default() {
+        // Nothing but the channels (or nothing at all) was asked: the organization as it is.
+        return Ok(Json((&load_org(&state, &actor, OrgId(org)).await?).into()));
+    }
     let org = state
         .service
         .update_settings(&actor, OrgId(org), update)
