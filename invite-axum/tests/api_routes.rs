@@ -129,8 +129,9 @@ fn ops(sc: &Scene) -> Vec<Op> {
         &a,
         true,
     );
-    selection.per_item = true;
-    selection.refused = no_inv;
+    // The core decides a selection in one commit and checks who asks first: an outsider is
+    // refused for the call (403), not per id.
+    selection.per_item = false;
     vec![
         with(
             row(
@@ -390,6 +391,26 @@ fn ops(sc: &Scene) -> Vec<Op> {
         ),
         with(
             row(
+                "PATCH",
+                "/api/members/{id}",
+                format!("/api/members/{m}"),
+                Some(json!({ "access": { "type": "user", "role": "admin" } })),
+                &a,
+                true,
+            ),
+            &x,
+            no_member,
+        ),
+        row(
+            "GET",
+            "/api/orgs/{org}/members/lookup",
+            format!("/api/orgs/{org}/members/lookup?user=app-signed"),
+            None,
+            &a,
+            false,
+        ),
+        with(
+            row(
                 "DELETE",
                 "/api/members/{id}",
                 format!("/api/members/{m}"),
@@ -571,7 +592,7 @@ async fn every_command_answers_409_when_concurrent_changes_win_every_retry() {
             );
         }
     }
-    assert_eq!(commands, 19);
+    assert_eq!(commands, 20);
     // Nothing was written: the invitation is still Pending, the member still there.
     sc.w.mode(PASS);
     let a = admin(&sc.org);

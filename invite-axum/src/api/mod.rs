@@ -120,7 +120,7 @@ impl utoipa::IntoResponses for Errors {
         title = "invite",
         description = "Invitations: organizations, invites, actions, members, dashboard, event feed, signup. Errors are `{\"error\": {\"code\", \"status\", \"message\", \"details\"}}` with the library's stable codes."
     ),
-    components(schemas(ErrorBody, ErrorDetail))
+    components(schemas(ErrorBody, ErrorDetail, members::MemberTabJson))
 )]
 struct ApiDoc;
 
