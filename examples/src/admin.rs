@@ -124,7 +124,7 @@ async fn seed<S: Store, C: invite_core::Clock>(
             .as_admin(PermissionLevel::new("owner")?),
             _ => first_admin.clone(),
         };
-        let m = service
+        service
             .add_member(
                 &operator,
                 org.id,
@@ -133,7 +133,6 @@ async fn seed<S: Store, C: invite_core::Clock>(
                 access,
             )
             .await?;
-        catalog.register_member(&m);
     }
     let ann = Actor::admin(acme.id, "u-ann", "Ann Lee");
     let reader = Access::user(Role::ReadOnly);

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod catalog;
 mod cookies;
 pub mod csrf;
 #[cfg(feature = "dev-login")]
@@ -14,14 +15,13 @@ pub mod i18n;
 mod pages;
 pub mod schema;
 pub mod signup;
-pub mod standin;
 pub mod state;
 
 pub use api::openapi;
 pub use auth::{ActorSource, CurrentActor, Rejection};
+pub use catalog::{MemoryCatalog, OrgCatalog};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use signup::{AccountHook, NoAccounts, SignupForm};
-pub use standin::catalog::{MemoryCatalog, OrgCatalog};
 pub use state::{AppState, Service};
 
 use axum::Router;

@@ -1,8 +1,8 @@
 //! The state every handler takes: the service and the application's plug-ins.
 
 use crate::auth::ActorSource;
+use crate::catalog::OrgCatalog;
 use crate::signup::AccountHook;
-use crate::standin::catalog::OrgCatalog;
 use invite_core::{Clock, InvitationService, Store};
 use std::ops::Deref;
 use std::sync::Arc;

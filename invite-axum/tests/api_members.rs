@@ -244,7 +244,7 @@ async fn members_signup_and_first_login() {
         .call("GET", &format!("/api/orgs/{org}/members"), Some(&a), None)
         .await;
     assert_eq!(
-        (s, v.as_array().map(Vec::len)),
+        (s, v["rows"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(2)),
         "{v}"
     );
@@ -331,4 +331,170 @@ async fn members_signup_and_first_login() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// The core's member list through the API: tabs, search, keyset paging, direct members
+/// included (issue 11, point 2), lookups by user id and address, access edits after signup,
+/// and each error class with the core's stable code.
+#[tokio::test]
+async fn member_list_pages_lookups_and_access_edits() {
+    let w = World::new();
+    let org = standalone(&w, 5).await;
+    let a = admin(&org);
+    let op = w.operator.clone();
+    let add = json!({ "address": "owner@example.com", "user_ref": "u-owner", "access": { "type": "admin", "permission_level": "owner", "role": "admin" } });
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &format!("/api/orgs/{org}/members"),
+            Some(&op),
+            Some(add),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let bulk = json!({ "addresses": ["bob@example.com"], "access": user() });
+    w.call(
+        "POST",
+        &format!("/api/orgs/{org}/invitations/bulk"),
+        Some(&a),
+        Some(bulk),
+    )
+    .await;
+    w.dispatcher.drain().await.unwrap();
+    let (s, _, v) = w
+        .call(
+            "POST",
+            "/api/signup",
+            None,
+            Some(json!({ "token": w.token_for("bob@example.com"), "user_ref": "u-bob" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let bob = v["member"]["id"].as_str().unwrap().to_owned();
+    let list = format!("/api/orgs/{org}/members");
+
+    // Keyset paging: one row a page, two members, no row twice.
+    let (s, _, v) = w
+        .call("GET", &format!("{list}?limit=1"), Some(&a), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(1));
+    let first = v["rows"][0]["member"]["id"].clone();
+    let next = v["next"].as_str().expect("a next page").to_owned();
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("{list}?limit=1&after={next}"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_ne!(v["rows"][0]["member"]["id"], first);
+
+    // Tabs and search: Bob is Never Used; the owner, added directly, has no invitation.
+    let (_, _, v) = w
+        .call("GET", &format!("{list}?tab=never_used"), Some(&a), None)
+        .await;
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["rows"][0]["state"], "never_used");
+    assert_eq!(v["rows"][0]["invited_by"], "Ann Admin");
+    let (_, _, v) = w
+        .call("GET", &format!("{list}?search=owner"), Some(&a), None)
+        .await;
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["rows"][0]["invitation"], serde_json::Value::Null);
+    assert_eq!(v["rows"][0]["state"], "completed");
+
+    // Bad query parameters are 4xx with the stable code.
+    for q in ["after=nonsense", "order=sideways", "limit=0"] {
+        let (s, _, v) = w.call("GET", &format!("{list}?{q}"), Some(&a), None).await;
+        assert_eq!(
+            (s.is_client_error(), v["error"]["code"].as_str()),
+            (true, Some("out_of_range")),
+            "{q}: {v}"
+        );
+    }
+    let (s, _, _) = w
+        .call("GET", &format!("{list}?tab=archived"), Some(&a), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Lookups: by user id, by address, none found, and malformed.
+    let lookup = format!("/api/orgs/{org}/members/lookup");
+    let (s, _, v) = w
+        .call("GET", &format!("{lookup}?user=u-bob"), Some(&a), None)
+        .await;
+    assert_eq!(
+        (s, v["member"]["id"].as_str()),
+        (StatusCode::OK, Some(bob.as_str()))
+    );
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("{lookup}?address=OWNER@example.com"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(v["member"]["user_ref"], "u-owner", "{v}");
+    let (s, _, v) = w
+        .call(
+            "GET",
+            &format!("{lookup}?address=nobody@example.com"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!((s, v), (StatusCode::OK, serde_json::Value::Null));
+    let (s, _, v) = w
+        .call(
+            "GET",
+            &format!("{lookup}?address=not-an-address"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s.is_client_error(), v["error"]["code"].as_str()),
+        (true, Some("invalid_contact")),
+        "{v}"
+    );
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("{lookup}?user=u-bob&address=bob@example.com"),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(v["error"]["code"], "out_of_range");
+
+    // Access after signup: changed and audited; unknown member 404; a reader is refused.
+    let edit = json!({ "access": { "type": "user", "role": "admin" } });
+    let (s, _, v) = w
+        .call(
+            "PATCH",
+            &format!("/api/members/{bob}"),
+            Some(&a),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(
+        (s, v["access"]["role"].as_str()),
+        (StatusCode::OK, Some("admin")),
+        "{v}"
+    );
+    let (s, _, v) = w
+        .call(
+            "PATCH",
+            &format!("/api/members/{}", uuid::Uuid::new_v4()),
+            Some(&a),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("member_not_found"))
+    );
 }

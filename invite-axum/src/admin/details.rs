@@ -7,12 +7,11 @@ use crate::api::orgs::load_org;
 use crate::dto::status_code;
 use crate::error::ApiError;
 use crate::pages::{Page, render};
-use crate::standin::members;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use invite_core::{InvitationId, OrgId, OrgKind};
+use invite_core::{InvitationId, MemberDetails, MemberQuery, MemberTab, OrgId, OrgKind};
 use minijinja::context;
 use serde::Serialize;
 use uuid::Uuid;
@@ -54,7 +53,18 @@ pub(crate) async fn members(
 ) -> Response {
     let result = async {
         let o = load_org(&state, &actor, OrgId(org)).await?;
-        let list = members::list(&state.service, &*state.catalog, &actor, OrgId(org)).await?;
+        // The core's member list (direct members included), its first 500 rows.
+        let query = MemberQuery {
+            limit: 500,
+            ..MemberQuery::tab(MemberTab::All)
+        };
+        let page = state.service.members(&actor, OrgId(org), &query).await?;
+        let now = invite_core::Clock::now(state.service.clock());
+        let list: Vec<MemberDetails> = page
+            .rows
+            .into_iter()
+            .map(|r| MemberDetails::of(r.member, r.invitation, now))
+            .collect();
         let names = client_names(&state, &o).await?;
         Ok::<_, ApiError>((o, list, names))
     }
@@ -78,14 +88,11 @@ pub(crate) async fn members(
                 address: e.member.contact.to_string(),
                 kind,
                 access,
-                joined: fmt(e.member.joined_at),
-                first_login: inv
-                    .and_then(|v| v.invitation.first_login_at())
-                    .map(fmt)
-                    .unwrap_or_default(),
-                invited_by: inv.map_or_else(
+                joined: fmt(e.signed_up_at),
+                first_login: e.first_login_at.map(fmt).unwrap_or_default(),
+                invited_by: e.invited_by.as_ref().map_or_else(
                     || t.get("direct_member").copied().unwrap_or("").to_owned(),
-                    |v| v.invitation.sender.name.clone(),
+                    |s| s.name.clone(),
                 ),
                 invitation: inv.map(|v| v.invitation.id.to_string()),
                 status_label: inv

@@ -32,6 +32,20 @@ pub struct ListParams {
     pub after: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<u32>,
+    /// Invitation type: `admin` or `user`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub invitation_type: Option<String>,
+    /// An admin permission level, as the organization names it.
+    pub permission_level: Option<String>,
+    /// A role: `admin` or `read_only`.
+    pub role: Option<String>,
+    /// A client organization of an MSP grant.
+    pub client: Option<Uuid>,
+    /// The sender's application user id.
+    pub sender: Option<String>,
+    /// `email` or `sms`.
+    pub channel: Option<String>,
 }
 
 /// The tab of a snake_case name.
@@ -73,6 +87,26 @@ impl ListParams {
         if let Some(limit) = self.limit {
             q.limit = limit;
         }
+        let some = |o: &Option<String>| o.clone().filter(|s| !s.trim().is_empty());
+        q.filter.invitation_type = match some(&self.invitation_type).as_deref() {
+            None => None,
+            Some("admin") => Some(invite_core::filter::TypeFilter::Admin),
+            Some("user") => Some(invite_core::filter::TypeFilter::User),
+            Some(_) => return Err(bad("type is admin or user")),
+        };
+        q.filter.permission_level = some(&self.permission_level);
+        q.filter.role = match some(&self.role).as_deref() {
+            None => None,
+            Some("admin") => Some(invite_core::Role::Admin),
+            Some("read_only") => Some(invite_core::Role::ReadOnly),
+            Some(_) => return Err(bad("role is admin or read_only")),
+        };
+        q.filter.client = self.client.map(invite_core::OrgId);
+        q.filter.sender = some(&self.sender).map(invite_core::UserRef::new);
+        q.filter.channel = match some(&self.channel).as_deref() {
+            None => None,
+            Some(c) => Some(channel_of(c)?),
+        };
         Ok(q)
     }
 }

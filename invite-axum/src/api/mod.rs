@@ -120,7 +120,7 @@ impl utoipa::IntoResponses for Errors {
         title = "invite",
         description = "Invitations: organizations, invites, actions, members, dashboard, event feed, signup. Errors are `{\"error\": {\"code\", \"status\", \"message\", \"details\"}}` with the library's stable codes."
     ),
-    components(schemas(ErrorBody, ErrorDetail))
+    components(schemas(ErrorBody, ErrorDetail, members::MemberTabJson))
 )]
 struct ApiDoc;
 
@@ -131,7 +131,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::create_organization))
         .routes(routes!(orgs::organization))
         .routes(routes!(orgs::update_settings))
-        .routes(routes!(orgs::set_channels))
         .routes(routes!(orgs::set_seat_limit))
         .routes(routes!(orgs::set_seat_policy))
         .routes(routes!(orgs::set_reminders))
@@ -154,7 +153,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::follow_up))
         .routes(routes!(selection::selection))
         .routes(routes!(members::members, members::add_member))
-        .routes(routes!(members::member, members::remove_member))
+        .routes(routes!(members::lookup))
+        .routes(routes!(
+            members::member,
+            members::edit_member,
+            members::remove_member
+        ))
         .routes(routes!(members::first_login))
         .routes(routes!(reports::delivery_report))
         .routes(routes!(signup::preview))

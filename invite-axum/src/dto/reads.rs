@@ -2,6 +2,7 @@
 //! API's own).
 
 use super::{AccessJson, InvitationJson};
+use chrono::{DateTime, Utc};
 use invite_core::{Member, OrgKind, Organization, SeatPolicy};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -106,23 +107,45 @@ impl From<&Member> for MemberJson {
     }
 }
 
-/// A member with the invitation they came by.
+/// A member with the invitation they came by, who invited them, when they signed up and first
+/// logged in (the core's `MemberDetails`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct MemberDetailsJson {
     /// The member.
     pub member: MemberJson,
-    /// The invitation, with its status.
+    /// `never_used`, `completed` or `removed`.
+    pub state: String,
+    /// The invitation, with its status; `null` for a member added without one.
     pub invitation: Option<InvitationJson>,
+    /// Who invited them.
+    pub invited_by: Option<String>,
+    /// When they signed up (or were added).
+    pub signed_up_at: DateTime<Utc>,
+    /// When they first logged in, if reported.
+    pub first_login_at: Option<DateTime<Utc>>,
 }
 
-impl From<&crate::standin::members::MemberEntry> for MemberDetailsJson {
-    fn from(e: &crate::standin::members::MemberEntry) -> Self {
+/// snake_case code of a member's state.
+pub fn member_state_code(s: invite_core::MemberState) -> &'static str {
+    match s {
+        invite_core::MemberState::NeverUsed => "never_used",
+        invite_core::MemberState::Completed => "completed",
+        invite_core::MemberState::Removed => "removed",
+    }
+}
+
+impl From<&invite_core::MemberDetails> for MemberDetailsJson {
+    fn from(d: &invite_core::MemberDetails) -> Self {
         Self {
-            member: (&e.member).into(),
-            invitation: e
+            member: (&d.member).into(),
+            state: member_state_code(d.state).to_owned(),
+            invitation: d
                 .invitation
                 .as_ref()
                 .map(|v| InvitationJson::of(&v.invitation, v.status)),
+            invited_by: d.invited_by.as_ref().map(|s| s.name.clone()),
+            signed_up_at: d.signed_up_at,
+            first_login_at: d.first_login_at,
         }
     }
 }

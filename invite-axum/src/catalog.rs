@@ -1,23 +1,20 @@
-//! [`OrgCatalog`]: which clients an MSP has, and who was added as a member without an
-//! invitation. The core can load organizations by id but not list them; until it can, the
-//! router records what is created through it, and an application can answer from its own
-//! tables.
+//! [`OrgCatalog`]: the application's catalog of organizations, which answers which clients an
+//! MSP has (the MSP grid of the invite modal, client names in the tables). The library does
+//! not own a list of tenants: its store loads organizations by id only, and the tenants are
+//! the application's. The router records what is created through it in the default
+//! [`MemoryCatalog`]; an application answers from its own tables.
 
-use invite_core::{Error, Member, MemberId, OrgId, OrgKind, Organization, Store};
+use invite_core::{Error, OrgId, OrgKind, Organization, Store};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-/// Lists an MSP's clients and the members added directly (the first admin, say).
+/// Lists an MSP's clients (the application's catalog of organizations).
 #[async_trait::async_trait]
 pub trait OrgCatalog: Send + Sync + 'static {
     /// The clients of `msp`, by name.
     async fn clients_of(&self, store: &dyn Store, msp: OrgId) -> Result<Vec<Organization>, Error>;
-    /// Members of `org` added without an invitation.
-    async fn direct_members(&self, store: &dyn Store, org: OrgId) -> Result<Vec<Member>, Error>;
     /// Called after the router created an organization.
     async fn organization_created(&self, _org: &Organization) {}
-    /// Called after the router added a member directly.
-    async fn member_added(&self, _member: &Member) {}
 }
 
 /// An in-memory [`OrgCatalog`], filled by the router's own routes and by the application
@@ -38,7 +35,6 @@ pub struct MemoryCatalog {
 #[derive(Debug, Default)]
 struct Inner {
     clients: BTreeMap<OrgId, Vec<OrgId>>,
-    members: BTreeMap<OrgId, Vec<MemberId>>,
 }
 
 impl MemoryCatalog {
@@ -50,15 +46,6 @@ impl MemoryCatalog {
             if !clients.contains(&org.id) {
                 clients.push(org.id);
             }
-        }
-    }
-
-    /// Records a member added without an invitation.
-    pub fn register_member(&self, member: &Member) {
-        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        let members = inner.members.entry(member.org).or_default();
-        if !members.contains(&member.id) {
-            members.push(member.id);
         }
     }
 }
@@ -75,27 +62,7 @@ impl OrgCatalog for MemoryCatalog {
         Ok(orgs)
     }
 
-    async fn direct_members(&self, store: &dyn Store, org: OrgId) -> Result<Vec<Member>, Error> {
-        let ids = {
-            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-            inner.members.get(&org).cloned().unwrap_or_default()
-        };
-        let mut members = Vec::new();
-        for id in ids {
-            if let Some(m) = store.member(id).await? {
-                if m.is_active() {
-                    members.push(m);
-                }
-            }
-        }
-        Ok(members)
-    }
-
     async fn organization_created(&self, org: &Organization) {
         self.register(org);
-    }
-
-    async fn member_added(&self, member: &Member) {
-        self.register_member(member);
     }
 }
