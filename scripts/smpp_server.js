@@ -138,6 +138,10 @@ function onSubmit(session, pdu) {
 }
 
 const server = smpp.createServer((session) => {
+  // Responses go out at once, as an SMS centre's should: without it, the last response of
+  // a burst waits for the client's delayed ACK (Nagle, about 40 ms), which a client that
+  // pauses between batches (the dispatcher) pays once per batch.
+  session.socket.setNoDelay(true);
   session.on("error", () => session.destroy());
   for (const kind of ["transmitter", "receiver", "transceiver"]) {
     session.on(`bind_${kind}`, (pdu) => {
