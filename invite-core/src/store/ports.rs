@@ -246,7 +246,7 @@ pub trait ViewStore: Send + Sync {
 /// argument, a block holding that one method) is the only thing it changes: every read is
 /// forwarded to the store `$target` (an expression of `$this`, the wrapper) evaluates to,
 /// `invite_reads` and `signup_reads` included, so a wrapped store keeps its one-call loads.
-/// With [`forward_outbox_and_views!`], the whole of [`Store`](super::Store) for wrappers
+/// With [`forward_outbox_and_views!`](crate::forward_outbox_and_views), the whole of [`Store`](super::Store) for wrappers
 /// like the testkit's race gate and commit counter, or invite-sqlx's hooked store.
 #[macro_export]
 macro_rules! forward_record_reads {
