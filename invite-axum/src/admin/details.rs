@@ -29,7 +29,7 @@ struct MemberView {
     status_label: String,
 }
 
-async fn client_names(
+pub(crate) async fn client_names(
     state: &AppState,
     org: &invite_core::Organization,
 ) -> Result<Vec<(OrgId, String)>, ApiError> {
