@@ -303,3 +303,40 @@ async fn issue_13_a_members_details_page_is_linked_from_the_member_list() {
     let (s, _, _) = w.call("GET", &random, Some(&a), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn issue_13_an_msp_filters_by_client_and_any_client_is_no_filter() {
+    let w = World::new();
+    let msp = w.org("Northwind", json!({ "kind": "msp" }), 10).await;
+    let alpha = w
+        .org("Alpha Bank", json!({ "kind": "client", "msp": msp }), 5)
+        .await;
+    let beta = w
+        .org("Beta Shop", json!({ "kind": "client", "msp": msp }), 5)
+        .await;
+    let path = format!("/api/orgs/{msp}/invitations");
+    for (address, client) in [("eve@example.com", &alpha), ("fay@example.com", &beta)] {
+        let access =
+            json!({ "type": "user", "grants": [{ "client": client, "role": "read_only" }] });
+        let body = json!({ "address": address, "access": access });
+        let (s, _, v) = w.call("POST", &path, Some(&admin(&msp)), Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // The form as the browser sends it with every filter on "any".
+    let any = "?tab=all&q=&sort=last_invited&order=newest&type=&permission_level=&role=&client=&sender=&channel=";
+    let (s, html) = page(&w, &msp, any).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"id="filter-client""#), "{html}");
+    assert!(html.contains("eve@example.com") && html.contains("fay@example.com"));
+    assert!(!html.contains("clear-filters"), "any is no filter");
+    let (s, html) = page(&w, &msp, &format!("?client={alpha}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(r#"data-address="eve@example.com""#), "{html}");
+    assert!(
+        !html.contains(r#"data-address="fay@example.com""#),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#"<option value="{alpha}" selected>Alpha Bank"#)));
+    let (s, _) = page(&w, &msp, "?client=nope").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

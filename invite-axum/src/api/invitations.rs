@@ -40,12 +40,23 @@ pub struct ListParams {
     pub permission_level: Option<String>,
     /// A role: `admin` or `read_only`.
     pub role: Option<String>,
-    /// A client organization of an MSP grant.
+    /// A client organization of an MSP grant (empty: any, as a form's "any" option sends).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub client: Option<Uuid>,
     /// The sender's application user id.
     pub sender: Option<String>,
     /// `email` or `sms`.
     pub channel: Option<String>,
+}
+
+/// An optional id where an empty value means none: the admin page's filter form sends
+/// `client=` for "any client".
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => id.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// The tab of a snake_case name.
