@@ -221,6 +221,8 @@ async fn issue_13_the_confirmation_dialog_has_places_for_the_dry_runs_figures() 
         assert!(html.contains(&format!(r#"id="{id}""#)), "{id}: {html}");
     }
     assert!(html.contains("Messages to send"));
+    let (_, ru) = page(&w, &org, "?lang=ru").await;
+    assert!(ru.contains("Будет отправлено сообщений") && ru.contains("нужно мест"));
     let (_, _, js) = w.call("GET", "/assets/admin.js", None, None).await;
     assert!(text(&js).contains("run.seats_needed") && text(&js).contains("run.answers"));
 }
