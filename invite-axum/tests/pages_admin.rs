@@ -342,3 +342,32 @@ async fn issue_13_an_msp_filters_by_client_and_any_client_is_no_filter() {
     let (s, _) = page(&w, &msp, "?client=nope").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn issue_13_the_page_size_is_read_from_the_page_query_and_kept_by_its_links() {
+    let w = World::new();
+    let org = standalone(&w, 10).await;
+    three(&w, &org).await;
+    let (s, html) = page(&w, &org, "?limit=1&channel=email").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_eq!(html.matches("<tr data-id=").count(), 1, "{html}");
+    let at = html.find(r#"id="next-page""#).expect("a next page");
+    let href_at = html[..at].rfind("href=\"").expect("its link") + 6;
+    let href = html[href_at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(
+        href.contains("&limit=1") && href.contains("&channel=email"),
+        "{href}"
+    );
+    let (_, next) = page(&w, &org, &href).await;
+    assert_eq!(next.matches("<tr data-id=").count(), 1, "{next}");
+    assert!(
+        !next.contains(r#"id="next-page""#),
+        "two e-mail invitations: {next}"
+    );
+    let (s, _) = page(&w, &org, "?limit=many").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

@@ -78,8 +78,8 @@ impl FilterView {
     }
 }
 
-/// The query string a tab or a page link appends after its `tab`: search, sort, order and the
-/// filters, each `&name=value` percent-encoded (the template escapes the `&` for HTML).
+/// The query string a tab or a page link appends after its `tab`: search, sort, order, the
+/// page size if one was asked, and the filters, each `&name=value` percent-encoded (the template escapes the `&` for HTML).
 pub(crate) fn keep(list: &ListParams, filters: &FilterView) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     if let Some(q) = list.q.as_deref().filter(|q| !q.trim().is_empty()) {
@@ -93,6 +93,9 @@ pub(crate) fn keep(list: &ListParams, filters: &FilterView) -> String {
         "order",
         list.order.clone().unwrap_or_else(|| "newest".into()),
     ));
+    if let Some(limit) = list.limit {
+        pairs.push(("limit", limit.to_string()));
+    }
     pairs.extend(filters.pairs().into_iter().map(|(k, v)| (k, v.to_owned())));
     pairs
         .iter()

@@ -31,6 +31,7 @@ pub struct ListParams {
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[serde(default, deserialize_with = "number_or_text")]
     pub limit: Option<u32>,
     /// Invitation type: `admin` or `user`.
     #[serde(rename = "type")]
@@ -56,6 +57,24 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>,
     match text.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(id) => id.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A number given as a number or as text. A query string's values are text, and serde
+/// hands them to a number field as text once the parameters are flattened into another
+/// struct (the admin page's `DashboardParams`), where a plain `u32` refuses them.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<Given>::deserialize(d)? {
+        None => Ok(None),
+        Some(Given::Number(n)) => Ok(Some(n)),
+        Some(Given::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(Given::Text(t)) => t.trim().parse().map(Some).map_err(serde::de::Error::custom),
     }
 }
 
