@@ -272,6 +272,17 @@ async fn issue_13_a_members_details_page_is_linked_from_the_member_list() {
     );
     assert!(html.contains(&format!(r#"href="/admin/invitations/{invitation}""#)));
     assert!(html.contains(r#"id="member-first-login">—<"#), "{html}");
+    // And back: the invitation's details link to the member it made.
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("/admin/invitations/{invitation}"),
+            Some(&a),
+            None,
+        )
+        .await;
+    let back = format!(r#"href="/admin/members/{member}" id="details-member""#);
+    assert!(text(&v).contains(&back), "{v}");
 
     // The first login, then the page in Russian.
     let (s, _, _) = w
