@@ -227,6 +227,52 @@ const STRINGS: &[(&str, [&str; 2])] = &[
     ("status_completed", ["Completed", "Завершено"]),
     ("status_cancelled", ["Cancelled", "Отменено"]),
     ("done", ["Done", "Готово"]),
+    ("filters", ["Filters", "Фильтры"]),
+    ("any", ["any", "любой"]),
+    ("sender", ["Sender (user id)", "Отправитель (id)"]),
+    ("channel", ["Channel", "Канал"]),
+    ("clear_filters", ["Clear filters", "Сбросить фильтры"]),
+    (
+        "splits",
+        [
+            "Admins and users, e-mail and SMS",
+            "Администраторы и пользователи, e-mail и SMS",
+        ],
+    ),
+    ("split_of", ["Invitations", "Приглашения"]),
+    ("split_admins", ["Admins", "Администраторы"]),
+    ("split_users", ["General users", "Пользователи"]),
+    ("split_email", ["E-mail", "E-mail"]),
+    ("split_sms", ["SMS", "SMS"]),
+    ("waitlist", ["On the seat waitlist", "В очереди на место"]),
+    (
+        "dry_messages",
+        ["Messages to send", "Будет отправлено сообщений"],
+    ),
+    ("by_email", ["e-mail", "e-mail"]),
+    ("by_sms", ["SMS", "SMS"]),
+    ("dry_seats", ["seats needed", "нужно мест"]),
+    (
+        "member_details",
+        ["Member details", "Сведения об участнике"],
+    ),
+    ("member_state", ["State", "Состояние"]),
+    ("member_never_used", ["Never Used", "Не входил"]),
+    ("member_completed", ["Completed", "Завершено"]),
+    ("member_removed", ["Removed", "Удалён"]),
+    ("came_by", ["Invitation", "Приглашение"]),
+    (
+        "no_invitation",
+        ["added without an invitation", "добавлен без приглашения"],
+    ),
+    (
+        "user_id",
+        ["Application user id", "Id пользователя в приложении"],
+    ),
+    (
+        "invitation_details",
+        ["Invitation details", "Подробнее о приглашении"],
+    ),
     ("error", ["Error", "Ошибка"]),
 ];
 

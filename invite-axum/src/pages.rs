@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("table.html", include_str!("../templates/table.html")),
     ("dialogs.html", include_str!("../templates/dialogs.html")),
     ("members.html", include_str!("../templates/members.html")),
+    ("member.html", include_str!("../templates/member.html")),
     (
         "invitation.html",
         include_str!("../templates/invitation.html"),

@@ -56,10 +56,17 @@
     if (!ids.length) { flash(i18n.will_skip || "", true); return; }
     const r = await api("POST", "/api/orgs/" + org + "/invitations/selection", { action, ids, dry_run: true });
     if (!r.ok) { flash(errorText(r.json && r.json.error), true); return; }
+    const run = r.json;
     const list = $("confirm-list");
     list.replaceChildren();
     const okIds = [];
-    for (const o of r.json) {
+    // The dry run's figures: what the commit would send and the seats it needs free.
+    const by = (ch) => run.messages.filter((m) => m.channel === ch).length;
+    $("confirm-messages").textContent = String(run.messages.length);
+    $("confirm-email").textContent = String(by("email"));
+    $("confirm-sms").textContent = String(by("sms"));
+    $("confirm-seats").textContent = String(run.seats_needed);
+    for (const o of run.answers) {
       const row = document.querySelector('tr[data-id="' + o.input + '"]');
       const li = document.createElement("li");
       const who = row ? row.dataset.address : o.input;

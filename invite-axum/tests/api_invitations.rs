@@ -317,7 +317,14 @@ async fn selection_dry_run_then_run() {
             Some(json!({ "action": "cancel", "ids": [ids[0]], "dry_run": true })),
         )
         .await;
-    assert_eq!((s, v[0]["ok"].as_bool()), (StatusCode::OK, Some(true)));
+    // Issue 13: the dry run's figures, for the confirmation dialog; a cancel sends nothing.
+    assert_eq!(
+        (s, v["answers"][0]["ok"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    assert_eq!(v["answers"][0]["input"], ids[0].as_str());
+    assert_eq!(v["messages"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["seats_needed"], 0);
     let (_, _, v) = w
         .call(
             "GET",
@@ -345,11 +352,18 @@ async fn selection_dry_run_then_run() {
             Some(json!({ "action": "resend", "ids": ids, "dry_run": true })),
         )
         .await;
+    let answers = &v["answers"];
     assert_eq!(
-        (v[0]["ok"].as_bool(), v[1]["ok"].as_bool()),
+        (answers[0]["ok"].as_bool(), answers[1]["ok"].as_bool()),
         (Some(false), Some(true))
     );
-    assert_eq!(v[0]["error"]["code"], "action_not_allowed");
+    assert_eq!(answers[0]["error"]["code"], "action_not_allowed");
+    // The one resend the real run would queue, to the one invitation it would resend.
+    assert_eq!(
+        v["messages"],
+        json!([{ "invitation": ids[1], "kind": "resend", "channel": "email", "to": "b@example.com" }])
+    );
+    assert!(v["seats_needed"].is_u64(), "{v}");
     let (_, _, v) = w
         .call(
             "POST",

@@ -218,9 +218,57 @@ async fn standalone_admin_invites_resends_deletes_and_invitees_sign_up() {
         .expect("save");
     text_of(&c, r#"tr[data-address="bob@acme.test"]"#, "admin (billing)").await;
 
-    // Delete one after the confirmation, which lists what will happen.
-    c.refresh().await.expect("reload");
+    // Issue 13: a filter narrows the table (Bob is now the one admin), and the tabs keep it.
+    element(&c, "#filter-type")
+        .await
+        .select_by_value("admin")
+        .await
+        .expect("the admin filter");
+    element(&c, "#search-button")
+        .await
+        .click()
+        .await
+        .expect("filter");
+    until("the filter to apply", || async {
+        !exists(&c, r#"tr[data-address="cat@acme.test"]"#).await
+            && exists(&c, r#"tr[data-address="bob@acme.test"]"#).await
+    })
+    .await;
+    let tab = element(&c, "#tab-pending").await.attr("href").await;
+    assert!(tab.expect("attr").expect("a link").contains("type=admin"));
+    shot(&c, "03-filtered").await;
+
+    // The confirmation shows the dry run: of Bob (resent a moment ago) and Cat, only Cat's
+    // resend would be sent, by e-mail.
+    c.goto(&dashboard).await.expect("dashboard");
     let cat = row_id(&c, "cat@acme.test").await;
+    for id in [&bob, &cat] {
+        element(&c, &format!(r#"input.pick[value="{id}"]"#))
+            .await
+            .click()
+            .await
+            .expect("tick");
+    }
+    element(&c, "#resend-selected")
+        .await
+        .click()
+        .await
+        .expect("resend selected");
+    text_of(&c, "#confirm-list li.ok", "cat@acme.test: will be resent").await;
+    text_of(&c, "#confirm-list li.err", "bob@acme.test").await;
+    text_of(&c, "#confirm-messages", "1").await;
+    text_of(&c, "#confirm-email", "1").await;
+    text_of(&c, "#confirm-sms", "0").await;
+    text_of(&c, "#confirm-seats", "1").await;
+    shot(&c, "03-confirm-resend").await;
+    element(&c, "#confirm-close")
+        .await
+        .click()
+        .await
+        .expect("close");
+
+    // Delete one after the confirmation, which lists what will happen (and sends nothing).
+    c.goto(&dashboard).await.expect("dashboard");
     element(&c, &format!(r#"input.pick[value="{cat}"]"#))
         .await
         .click()
@@ -232,6 +280,7 @@ async fn standalone_admin_invites_resends_deletes_and_invitees_sign_up() {
         .await
         .expect("delete");
     text_of(&c, "#confirm-list li.ok", "cat@acme.test: will be deleted").await;
+    text_of(&c, "#confirm-messages", "0").await;
     shot(&c, "03-confirm-delete").await;
     element(&c, "#confirm-ok")
         .await
@@ -374,6 +423,16 @@ async fn standalone_admin_invites_resends_deletes_and_invitees_sign_up() {
         .expect("members");
     text_of(&c, "#members", "bob@acme.test").await;
     shot(&c, "08-members").await;
+    // Issue 13: Bob's details, reached from his row with the keyboard (Enter on the link).
+    element(&c, "#members tr[data-member] a.member-details")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .expect("enter");
+    text_of(&c, "#member-address", "bob@acme.test").await;
+    text_of(&c, "#member-state", "Never Used").await;
+    text_of(&c, "#member-invited-by", "Ann Lee").await;
+    shot(&c, "08-member-details").await;
     c.goto(&format!("{}/invite/admin/invitations/{bob}", s.origin))
         .await
         .expect("details");

@@ -1,7 +1,7 @@
 //! The dashboard page of one organization (seed 000, and seed 002's MSP and client
 //! dashboards): the reads it makes and the context its template gets.
 
-use super::{PageActor, error_page, svg};
+use super::{PageActor, error_page, filters, splits, svg};
 use crate::api::PathOf;
 use crate::api::invitations::ListParams;
 use crate::api::orgs::{default_range, load_org};
@@ -199,19 +199,26 @@ pub(crate) async fn dashboard_page(
         OrgKind::Standalone => "org_dashboard",
     };
     let list = &params.list;
+    let filter_view = filters::FilterView::of(list);
+    let keep = filters::keep(list, &filter_view);
+    let keep_search = filters::keep(list, &filters::FilterView::default());
     let ctx = context! {
         org => context! { id => org.id.to_string(), name => &org.name, kind => title_key },
         actor_name => actor.display_name().unwrap_or("operator"),
         is_admin => actor.administers(org_id),
         is_msp => org.is_msp(),
         counts => dashboard.counts,
+        splits => splits::rows(&t, &dashboard.splits),
+        waitlist => dashboard.waitlist,
         seats => context! { limit => seats.limit, used => seats.used, available => seats.available, percent => gauge },
         reminders => dashboard.reminders_enabled,
         graphs => graphs,
         tabs => tabs,
         tab => TABS.iter().find(|(t, _)| *t == query.tab).map_or("all", |(_, k)| *k),
         q => list.q.clone().unwrap_or_default(),
-        q_enc => percent_encoding::utf8_percent_encode(list.q.as_deref().unwrap_or(""), percent_encoding::NON_ALPHANUMERIC).to_string(),
+        filters => filter_view,
+        keep => keep,
+        keep_search => keep_search,
         sort => list.sort.clone().unwrap_or_else(|| "last_invited".into()),
         order => list.order.clone().unwrap_or_else(|| "newest".into()),
         rows => rows,

@@ -29,7 +29,7 @@ struct MemberView {
     status_label: String,
 }
 
-async fn client_names(
+pub(crate) async fn client_names(
     state: &AppState,
     org: &invite_core::Organization,
 ) -> Result<Vec<(OrgId, String)>, ApiError> {
@@ -156,6 +156,7 @@ pub(crate) async fn invitation(
             signed_up => inv.signed_up_at().map(fmt),
             first_login => inv.first_login_at().map(fmt),
             failure => inv.failure().map(ToString::to_string),
+            member => inv.member().map(|m| m.to_string()),
         },
         trail => trail.iter().map(|e| context! {
             at => fmt(e.at),

@@ -5,6 +5,9 @@
 
 pub(crate) mod dashboard;
 mod details;
+mod filters;
+mod member;
+mod splits;
 pub mod svg;
 
 use crate::auth::Rejection;
@@ -29,6 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin", get(index))
         .route("/admin/orgs/{org}", get(dashboard::page))
         .route("/admin/orgs/{org}/members", get(details::members))
+        .route("/admin/members/{id}", get(member::page))
         .route("/admin/invitations/{id}", get(details::invitation))
         .route("/assets/admin.js", get(js))
         .route("/assets/admin.css", get(css))

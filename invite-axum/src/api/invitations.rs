@@ -31,6 +31,7 @@ pub struct ListParams {
     /// The `next` cursor of the previous page.
     pub after: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[serde(default, deserialize_with = "number_or_text")]
     pub limit: Option<u32>,
     /// Invitation type: `admin` or `user`.
     #[serde(rename = "type")]
@@ -40,12 +41,41 @@ pub struct ListParams {
     pub permission_level: Option<String>,
     /// A role: `admin` or `read_only`.
     pub role: Option<String>,
-    /// A client organization of an MSP grant.
+    /// A client organization of an MSP grant (empty: any, as a form's "any" option sends).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub client: Option<Uuid>,
     /// The sender's application user id.
     pub sender: Option<String>,
     /// `email` or `sms`.
     pub channel: Option<String>,
+}
+
+/// An optional id where an empty value means none: the admin page's filter form sends
+/// `client=` for "any client".
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(id) => id.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A number given as a number or as text. A query string's values are text, and serde
+/// hands them to a number field as text once the parameters are flattened into another
+/// struct (the admin page's `DashboardParams`), where a plain `u32` refuses them.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<Given>::deserialize(d)? {
+        None => Ok(None),
+        Some(Given::Number(n)) => Ok(Some(n)),
+        Some(Given::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(Given::Text(t)) => t.trim().parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// The tab of a snake_case name.

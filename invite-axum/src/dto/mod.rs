@@ -58,7 +58,7 @@ pub fn role_code(r: Role) -> &'static str {
     }
 }
 
-fn channel_code(c: Channel) -> &'static str {
+pub(crate) fn channel_code(c: Channel) -> &'static str {
     match c {
         Channel::Email => "email",
         Channel::Sms => "sms",
