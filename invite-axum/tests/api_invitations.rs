@@ -470,3 +470,116 @@ async fn list_filters_by_type_role_channel_and_sender() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");
     }
 }
+
+#[tokio::test]
+async fn selections_by_user_id_and_access_edits_answer_per_item() {
+    // Issue 13 (seed 001): resend or cancel by the application's user ids, and edit access
+    // over a selection, each answered per item; a bad request is a 400 before anything.
+    let w = World::new();
+    let org = standalone(&w, 10).await;
+    let a = admin(&org);
+    let users = json!({ "users": [
+        { "user": "app-1", "email": "one@example.com" },
+        { "user": "app-2", "email": "two@example.com" }
+    ], "channel": "email", "access": user() });
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &format!("/api/orgs/{org}/invitations/directory"),
+            Some(&a),
+            Some(users),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["invitation"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    w.dispatcher.drain().await.unwrap();
+
+    // Edit access over the selection: both become admins of the read-only role's place.
+    let path = format!("/api/orgs/{org}/invitations/selection");
+    let edit = json!({ "action": "edit_access", "ids": ids,
+        "access": { "type": "user", "role": "admin" } });
+    let (s, _, v) = w.call("POST", &path, Some(&a), Some(edit)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for answer in v.as_array().unwrap() {
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert_eq!(answer["invitation"]["access"]["role"], "admin");
+    }
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &path,
+            Some(&a),
+            Some(json!({ "action": "edit_access", "ids": [ids[0]] })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (s, _, _) = w
+        .call(
+            "POST",
+            &path,
+            Some(&a),
+            Some(json!({ "action": "cancel", "ids": [ids[0]], "access": user() })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Cancel by user id: app-1's invitation is cancelled, an unknown user is answered alone.
+    let by_user = format!("/api/orgs/{org}/users/selection");
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &by_user,
+            Some(&a),
+            Some(json!({ "action": "cancel", "users": ["app-1", "app-nobody"] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v[0]["input"].as_str(), v[0]["ok"].as_bool()),
+        (Some("app-1"), Some(true))
+    );
+    assert_eq!(v[0]["invitation"]["id"].as_str(), Some(ids[0].as_str()));
+    assert_eq!(v[1]["input"], "app-nobody");
+    assert_eq!(v[1]["ok"], false);
+    assert_eq!(v[1]["error"]["code"], "user_not_invited");
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("/api/invitations/{}", ids[0]),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(v["status"], "cancelled");
+
+    // A reader may not act; nothing changes.
+    let (s, _, v) = w
+        .call(
+            "POST",
+            &by_user,
+            Some(&reader(&org)),
+            Some(json!({ "action": "cancel", "users": ["app-2"] })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (_, _, v) = w
+        .call(
+            "GET",
+            &format!("/api/invitations/{}", ids[1]),
+            Some(&a),
+            None,
+        )
+        .await;
+    assert_eq!(v["status"], "pending");
+}

@@ -289,6 +289,16 @@ fn ops(sc: &Scene) -> Vec<Op> {
             true,
         ),
         selection,
+        // A user with no invitation is answered per user (`user_not_invited`) and nothing
+        // is committed; the acting cases are `api_invitations::selections_by_user_id_...`.
+        row(
+            "POST",
+            "/api/orgs/{org}/users/selection",
+            format!("/api/orgs/{org}/users/selection"),
+            Some(json!({ "action": "cancel", "users": ["app-nobody"] })),
+            &a,
+            false,
+        ),
         row(
             "GET",
             "/api/orgs/{org}/members",

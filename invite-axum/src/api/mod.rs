@@ -152,6 +152,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::mark_completed))
         .routes(routes!(invitations::follow_up))
         .routes(routes!(selection::selection))
+        .routes(routes!(selection::user_selection))
         .routes(routes!(members::members, members::add_member))
         .routes(routes!(members::lookup))
         .routes(routes!(

@@ -1,14 +1,17 @@
-//! Resend or cancel a selection of rows in one commit (the core's `act_on_selection`), with
-//! the core's dry run for the confirmation dialog.
+//! Resend, cancel or edit the access of a selection of rows in one commit (the core's
+//! `act_on_selection`), with the core's dry run for the confirmation dialog; and the same
+//! actions by the application's user ids (the core's `act_on_users`, seed 001).
 
 use super::{Errors, JsonBody, PathOf};
 use crate::auth::CurrentActor;
-use crate::dto::{InvitationJson, OutcomeJson};
-use crate::error::ApiResult;
+use crate::dto::{AccessJson, InvitationJson, OutcomeJson};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use invite_core::{DryRun, InvitationId, MessageKind, PlannedMessage, SelectionOutcome};
+use invite_core::{
+    DryRun, InvitationId, MessageKind, PlannedMessage, SelectionOutcome, UserOutcome, UserRef,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,14 +24,29 @@ pub enum SelectionAction {
     Resend,
     /// Cancel ("delete") each invitation.
     Cancel,
+    /// Give each invitation not yet signed up the request's `access`.
+    EditAccess,
 }
 
 impl SelectionAction {
-    /// The core's action.
-    pub fn to_core(self) -> invite_core::SelectionAction {
-        match self {
-            SelectionAction::Resend => invite_core::SelectionAction::Resend,
-            SelectionAction::Cancel => invite_core::SelectionAction::Cancel,
+    /// The core's action; `edit_access` takes the request's `access`, which the others must
+    /// not carry (a 400 either way, before anything is read).
+    pub fn to_core(
+        self,
+        access: Option<&AccessJson>,
+    ) -> Result<invite_core::SelectionAction, ApiError> {
+        match (self, access) {
+            (SelectionAction::Resend, None) => Ok(invite_core::SelectionAction::Resend),
+            (SelectionAction::Cancel, None) => Ok(invite_core::SelectionAction::Cancel),
+            (SelectionAction::EditAccess, Some(a)) => {
+                Ok(invite_core::SelectionAction::EditAccess(a.to_access()?))
+            }
+            (SelectionAction::EditAccess, None) => Err(ApiError::BadRequest(
+                "edit_access needs the new access".into(),
+            )),
+            (_, Some(_)) => Err(ApiError::BadRequest(
+                "access goes with edit_access only".into(),
+            )),
         }
     }
 }
@@ -36,13 +54,29 @@ impl SelectionAction {
 /// A selection of invitations of one organization.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Selection {
-    /// `resend` or `cancel`.
+    /// `resend`, `cancel` or `edit_access`.
     pub action: SelectionAction,
     /// The invitation ids (1 to 500).
     pub ids: Vec<Uuid>,
+    /// The new access, with `edit_access` only.
+    #[serde(default)]
+    pub access: Option<AccessJson>,
     /// Answer what would happen, change nothing.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// A selection of the application's users of one organization: the action applies to each
+/// user's latest invitation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserSelection {
+    /// `resend`, `cancel` or `edit_access`.
+    pub action: SelectionAction,
+    /// The application's user ids (1 to 500).
+    pub users: Vec<String>,
+    /// The new access, with `edit_access` only.
+    #[serde(default)]
+    pub access: Option<AccessJson>,
 }
 
 /// The JSON of the core's per-id answers.
@@ -125,8 +159,8 @@ pub enum SelectionAnswer {
     DryRun(SelectionDryRunJson),
 }
 
-/// Resends or cancels each selected invitation in one commit; an answer per distinct id
-/// (admins). With `dry_run`, the core's dry run instead, changing nothing: the answers the
+/// Resends, cancels or edits the access of each selected invitation in one commit; an
+/// answer per distinct id (admins). With `dry_run`, the core's dry run instead, changing nothing: the answers the
 /// real run would give now, the seats it needs free and the messages it would queue.
 #[utoipa::path(post, path = "/api/orgs/{org}/invitations/selection", params(("org" = Uuid, Path, description = "organization id")),
     request_body = Selection, responses((status = 200, body = SelectionAnswer,
@@ -140,7 +174,7 @@ pub async fn selection(
     let ids: Vec<InvitationId> = body.ids.iter().copied().map(InvitationId).collect();
     let service = &state.service;
     let org = invite_core::OrgId(org);
-    let action = body.action.to_core();
+    let action = body.action.to_core(body.access.as_ref())?;
     Ok(Json(if body.dry_run {
         let run = service
             .dry_run_selection(&actor, org, &action, &ids)
@@ -151,4 +185,38 @@ pub async fn selection(
             service.act_on_selection(&actor, org, &action, &ids).await?,
         ))
     }))
+}
+
+/// Resends, cancels or edits the access of each user's latest invitation (seed 001's ticked
+/// users); an answer per user, its `input` the user id (admins). A user with no invitation
+/// is answered `user_not_invited`.
+#[utoipa::path(post, path = "/api/orgs/{org}/users/selection", params(("org" = Uuid, Path, description = "organization id")),
+    request_body = UserSelection, responses((status = 200, body = Vec<OutcomeJson>), Errors), tag = "actions")]
+pub async fn user_selection(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    PathOf(org): PathOf<Uuid>,
+    JsonBody(body): JsonBody<UserSelection>,
+) -> ApiResult<Json<Vec<OutcomeJson>>> {
+    let action = body.action.to_core(body.access.as_ref())?;
+    let users: Vec<UserRef> = body.users.into_iter().map(UserRef::new).collect();
+    let outcomes = state
+        .service
+        .act_on_users(&actor, invite_core::OrgId(org), &action, &users)
+        .await?;
+    Ok(Json(user_outcomes_json(outcomes)))
+}
+
+/// The JSON of the core's per-user answers.
+fn user_outcomes_json(items: Vec<UserOutcome>) -> Vec<OutcomeJson> {
+    items
+        .into_iter()
+        .map(|item| {
+            let result = item
+                .result
+                .map(|v| InvitationJson::of(&v.invitation, v.status))
+                .map_err(invite_core::Error::from);
+            OutcomeJson::of(item.user.0, result)
+        })
+        .collect()
 }
