@@ -19,6 +19,9 @@
 //! Uses the server of `scripts/smtp-server` when `SMTP_TEST_URL` is set, otherwise starts
 //! `scripts/smtp_server.py` itself (needs `python3` with `aiosmtpd`).
 
+#[path = "support/smtp_server.rs"]
+mod smtp_server;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use invite_core::{
@@ -29,9 +32,6 @@ use invite_lettre::SmtpNotifier;
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,7 +74,7 @@ struct Built {
 fn main() -> Result<(), BoxError> {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs us too: do one small round.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let (url, _server) = server()?;
+    let (url, _server) = smtp_server::server()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -286,49 +286,4 @@ fn host_port(url: &str) -> Result<(String, u16), BoxError> {
 
 fn start() -> DateTime<Utc> {
     DateTime::from_timestamp(1_772_442_000, 0).expect("a valid timestamp") // 2026-03-02 09:00 UTC
-}
-
-/// The server: `SMTP_TEST_URL` if set, otherwise our own `scripts/smtp_server.py` process,
-/// killed when the returned guard drops.
-fn server() -> Result<(String, Option<ServerGuard>), BoxError> {
-    if let Ok(url) = std::env::var("SMTP_TEST_URL") {
-        return Ok((url, None));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mailbox = std::env::temp_dir().join(format!("invite-bench-smtp-{}", std::process::id()));
-    std::fs::create_dir_all(&mailbox)?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let child = Command::new("python3")
-        .arg(root.join("scripts/smtp_server.py"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--exit-with-parent",
-            "--mailbox",
-        ])
-        .arg(&mailbox)
-        .stdout(Stdio::null())
-        .spawn()?;
-    let guard = ServerGuard { child, mailbox };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err("the SMTP server did not start (pip install aiosmtpd)".into());
-        }
-        std::thread::sleep(Duration::from_millis(50)); // waiting for a process to listen
-    }
-    Ok((format!("smtp://127.0.0.1:{port}?tls=none"), Some(guard)))
-}
-
-struct ServerGuard {
-    child: Child,
-    mailbox: std::path::PathBuf,
-}
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.mailbox);
-    }
 }

@@ -4,6 +4,9 @@
 //! (`#[sqlx::test]`, `DATABASE_URL` read at run time), migrated by `PgStore::migrate`. No test waits on a timer:
 //! tasks start together at a barrier, and time moves only on the harness's manual clock.
 
+#[path = "support/pools.rs"]
+mod pools;
+
 use chrono::TimeDelta;
 use invite_core::store::{OutboxStore, RecordStore, ViewStore};
 use invite_core::testkit::{Harness, TestOrg, refusal};
@@ -12,32 +15,12 @@ use invite_core::{
     Role, SeatPolicy, Seats, Status,
 };
 use invite_sqlx::PgStore;
+use pools::{migrated, wide_pool};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Barrier;
-
-/// Connections per test: enough for real overlap of transactions, few enough that the two
-/// tests cargo runs at once stay under the server's default limit of 100.
-const CONNECTIONS: u32 = 24;
-
-/// A pool of its own (the `#[sqlx::test]` default caps a test at 5 connections) on the
-/// test's database.
-async fn wide_pool(connect: PgConnectOptions) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(CONNECTIONS)
-        .connect_with(connect)
-        .await
-        .expect("the test database accepts connections")
-}
-
-/// The store on `pool`, its schema migrated.
-async fn migrated(pool: &PgPool) -> PgStore {
-    let store = PgStore::new(pool.clone());
-    store.migrate().await.expect("the migrations apply");
-    store
-}
 
 fn addresses(prefix: &str, n: usize) -> Vec<String> {
     (0..n)

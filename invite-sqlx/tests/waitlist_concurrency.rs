@@ -4,37 +4,26 @@
 //! far as the seats allow. Tasks start together at a barrier; time moves only on the manual
 //! clock; each test has its own database, migrated by `PgStore::migrate`.
 
+#[path = "support/pools.rs"]
+mod pools;
+
 use invite_core::store::{RecordStore, ViewStore};
 use invite_core::testkit::{Harness, TestOrg};
 use invite_core::{
     Access, Contact, InviteOptions, Member, OrgSettings, Role, SeatPolicy, WaitlistMove,
 };
 use invite_sqlx::PgStore;
+use pools::{migrated, wide_pool};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Barrier;
 
-const CONNECTIONS: u32 = 24;
 const LIMIT: u32 = 20;
 const WAITING: usize = 60;
 const FREED: usize = 12;
 const MOVERS: usize = 16;
-
-async fn wide_pool(connect: PgConnectOptions) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(CONNECTIONS)
-        .connect_with(connect)
-        .await
-        .expect("the test database accepts connections")
-}
-
-async fn migrated(pool: &PgPool) -> PgStore {
-    let store = PgStore::new(pool.clone());
-    store.migrate().await.expect("the migrations apply");
-    store
-}
 
 async fn active_members(pool: &PgPool) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM invite.members WHERE removed_at IS NULL")
