@@ -213,7 +213,7 @@ impl SmsNotifier {
         for pdu in pdus {
             let result = {
                 // A closed semaphore is impossible: the session never closes its own.
-                let _permit = session.window.acquire().await;
+                let _permit = session.permit().await;
                 // rusmppc times the response, not the wait for the request to be written; this
                 // bounds both, so no stall of the client can hang a delivery.
                 let limit = self.link.settings.response_timeout * 2;

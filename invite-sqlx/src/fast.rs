@@ -1,10 +1,12 @@
 //! A commit in one statement (issue 8.4). The step-by-step commit (`commit.rs`) costs a
 //! round trip per table it writes, plus `BEGIN`, the seat lock and `COMMIT`: an invite was
 //! seven, a signup six. `apply_commit` (migration `commit_in_one_statement`) runs the same
-//! statements in one call, so a commit without a seat check is one round trip (the call is
-//! its own transaction), and one with a seat check three: `BEGIN`, the call (which answers
-//! the counts it read under the lock), `COMMIT` after the core's `SeatCheck::verdict` said
-//! yes. The verdict is never restated in SQL.
+//! statements in one call, its own transaction, so a commit is one round trip. With a seat
+//! check, the call's counts under the lock go to `seat_verdict_ok` in the same statement
+//! (migration `seat_verdict_in_the_commit`), the SQL twin of `SeatCheck::verdict` that
+//! `tests/seat_verdict.rs` compares with it over every case; it only admits the fast way, and
+//! the organization's row is locked only while the server runs the call. With a commit hook
+//! the call runs inside `BEGIN` … `COMMIT` and the core's verdict decides, as before.
 //!
 //! The call decides nothing and explains nothing: whatever the step-by-step commit would
 //! refuse makes it raise and write nothing, and the store runs the step-by-step commit
@@ -16,7 +18,6 @@ use crate::arrays::{
 };
 use crate::codec;
 use crate::seats::LockedSeats;
-use crate::sql::Statements;
 use invite_core::store::{Commit, StoreError, Write};
 use invite_core::{Invitation, SeatPolicy};
 use sqlx::Row;
@@ -45,7 +46,7 @@ pub(crate) fn locks(c: &Commit) -> bool {
 
 /// The call for `c`, its parameters bound. Fails only on a record it cannot encode.
 pub(crate) fn call<'q>(
-    sql: &'q Statements,
+    statement: &'q str,
     c: &'q Commit,
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
     // Updates first, in id order (row locks in one order), then inserts.
@@ -76,7 +77,7 @@ pub(crate) fn call<'q>(
     for m in &c.outbox {
         messages.push(m)?;
     }
-    let q = sqlx::query(&sql.APPLY_COMMIT)
+    let q = sqlx::query(statement)
         .bind(c.org.0)
         .bind(locks(c))
         .bind(c.seat_check.is_some())

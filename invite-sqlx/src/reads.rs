@@ -101,14 +101,22 @@ impl PgStore {
             reminders_skipped: Vec::new(),
             versions: commit::stored_versions(commit),
         };
-        let call = fast::call(&self.sql, commit)?;
-        if commit.seat_check.is_none() && hook.is_none() {
+        if hook.is_none() {
+            // One statement, its own transaction; with a seat check, the verdict's SQL twin
+            // in it. Refused (seats included): `None`, and the step-by-step commit says why.
+            let call = match commit.seat_check {
+                None => fast::call(&self.sql.APPLY_COMMIT, commit)?,
+                Some(check) => fast::call(&self.sql.APPLY_COMMIT_SEATS, commit)?
+                    .bind(i64::from(check.required))
+                    .bind(i64::from(check.new_members)),
+            };
             return match call.fetch_one(&self.pool).await {
                 Ok(_) => Ok(Some(done())),
                 Err(e) if e.as_database_error().is_some() => Ok(None),
                 Err(e) => Err(backend(e)),
             };
         }
+        let call = fast::call(&self.sql.APPLY_COMMIT, commit)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let row = match call.fetch_one(&mut *tx).await {
             Ok(row) => row,

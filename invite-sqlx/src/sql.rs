@@ -854,6 +854,18 @@ pub(crate) const APPLY_COMMIT: &str = "\
     $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, \
     $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79, $80)";
 
+/// [`APPLY_COMMIT`] with the seat verdict in the same statement (migration
+/// `seat_verdict_in_the_commit`): `$81` seats required, `$82` members added; a refusal raises,
+/// so the call, its own transaction, writes nothing.
+pub(crate) const APPLY_COMMIT_SEATS: &str = "\
+    SELECT {schema}.seats_admit(c.lock_limit, c.lock_members, c.lock_reserved, $81, $82) \
+    FROM {schema}.apply_commit( \
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
+    $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, \
+    $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, \
+    $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79, $80) c";
+
 /// Where a template names the store's schema; [`Statements::render`] puts the quoted
 /// identifier in its place.
 pub(crate) const SCHEMA_PLACEHOLDER: &str = "{schema}";
@@ -961,6 +973,7 @@ statements! {
     DELETE_WAITLIST,
     INSERT_WAITLIST,
     APPLY_COMMIT,
+    APPLY_COMMIT_SEATS,
     INVITE_READS,
     SIGNUP_READS,
 }

@@ -54,9 +54,10 @@ use crate::store::{Commit, Conflict, Store};
 use crate::token::{LinkRecord, LinkToken};
 use breaker::Breaker;
 use chrono::{DateTime, TimeDelta, Utc};
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
+use tokio::sync::Semaphore;
 
 /// Dispatcher settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,7 +195,15 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
 
     /// Claims one batch of due messages and handles it. Call it in a loop (sleeping a little
     /// when `claimed` is 0 or `paused` is set); run it in as many processes as you like.
+    /// [`Dispatcher::drain`] does the same with the next batch prepared while this one is
+    /// delivered, which is what a busy worker wants.
     pub async fn dispatch_due(&self) -> Result<DispatchReport, Error> {
+        let in_flight = Semaphore::new(self.config.concurrency.max(1));
+        self.dispatch_due_within(&in_flight).await
+    }
+
+    /// One batch, its deliveries holding a permit of `in_flight` each.
+    async fn dispatch_due_within(&self, in_flight: &Semaphore) -> Result<DispatchReport, Error> {
         let now = self.clock.now();
         if self.breaker().is_open(now) {
             return Ok(DispatchReport {
@@ -209,22 +218,49 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         if claims.is_empty() {
             return Ok(DispatchReport::default());
         }
-        let mut report = self.dispatch(&claims, now).await?;
+        let mut report = self.dispatch(&claims, now, in_flight).await?;
         report.claimed = claims.len() as u32;
         Ok(report)
     }
 
-    /// Dispatches until nothing is due at the clock's current time, or delivery is paused.
-    /// Handy for tests and batch jobs; a long-running worker calls
-    /// [`Dispatcher::dispatch_due`] on a timer.
+    /// Dispatches until nothing is due at the clock's current time, or delivery is paused;
+    /// for a worker's loop (sleeping a little when it returns), a batch job, or a test.
+    ///
+    /// Two batches overlap: while one is delivered, the next is claimed, loaded and its links
+    /// committed, and its deliveries take the places the first one's tail frees; the first is
+    /// recorded while the next is delivered. So the window of `concurrency` deliveries stays
+    /// full across batch boundaries and the store's round trips hide behind delivery, while
+    /// never more than `concurrency` messages are in flight. An error stops claiming; the batch
+    /// still running is finished (and recorded) before the error is returned.
     pub async fn drain(&self) -> Result<DispatchReport, Error> {
+        /// Batches under way at once: one delivering, one being prepared.
+        const OVERLAP: usize = 2;
+        let in_flight = Semaphore::new(self.config.concurrency.max(1));
+        let mut running = FuturesUnordered::new();
         let mut total = DispatchReport::default();
+        let mut claiming = true;
+        let mut failure = None;
         loop {
-            let r = self.dispatch_due().await?;
-            total.add(&r);
-            if r.claimed == 0 || r.paused || r.claimed == r.released {
-                return Ok(total);
+            while claiming && running.len() < OVERLAP {
+                running.push(self.dispatch_due_within(&in_flight));
             }
+            match running.next().await {
+                None => break,
+                Some(Ok(r)) => {
+                    total.add(&r);
+                    if r.claimed == 0 || r.paused || r.claimed == r.released {
+                        claiming = false;
+                    }
+                }
+                Some(Err(e)) => {
+                    claiming = false;
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(total),
         }
     }
 
@@ -232,6 +268,7 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         &self,
         claims: &[ClaimedMessage],
         now: DateTime<Utc>,
+        in_flight: &Semaphore,
     ) -> Result<DispatchReport, Error> {
         // Until delivery starts, a failure leaves nothing half done: release the claims at once
         // instead of leaving them to their lease.
@@ -244,7 +281,11 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         };
         let (loaded, mut attempted, deliveries) = prepared;
         let results: Vec<(usize, Attempted)> = stream::iter(deliveries)
-            .map(|(i, n)| async move { (i, self.deliver(&claims[i], &n).await) })
+            .map(|(i, n)| async move {
+                // Never closed, so a permit always comes.
+                let _permit = in_flight.acquire().await;
+                (i, self.deliver(&claims[i], &n).await)
+            })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;

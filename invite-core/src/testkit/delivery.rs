@@ -586,3 +586,77 @@ pub async fn r7_2_too_many_transient_failures_mark_the_invitation_failed<S: Stor
     let message = h.last_attempted_message(inv.id).await;
     assert!(matches!(message.state, OutboxState::Dead { .. }));
 }
+
+/// R7.3 (one worker): a drain overlaps its batches, the next claimed and its deliveries
+/// started while the last one's tail is still out, yet never has more than `concurrency`
+/// messages in flight, and delivers and records every message once.
+pub async fn r7_3_a_drain_overlaps_batches_within_its_window_and_delivers_each_message_once<
+    S: Store + 'static,
+>(
+    store: S,
+) {
+    use crate::notifier::{Delivered, Notification, Notifier, NotifyError};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts the deliveries in flight, and holds each over a few turns of the runtime so
+    /// that batches have the chance to overlap.
+    struct Window<N> {
+        inner: N,
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+    #[async_trait::async_trait]
+    impl<N: Notifier> Notifier for Window<N> {
+        async fn deliver(&self, n: &Notification) -> Result<Delivered, NotifyError> {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            let delivered = self.inner.deliver(n).await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            delivered
+        }
+    }
+
+    let h = Harness::new(store);
+    let acme = h.standalone(50).await;
+    for i in 0..23 {
+        h.invite(&acme, &format!("w{i:02}@example.com")).await;
+    }
+    let window = Arc::new(Window {
+        inner: h.attempts.clone(),
+        now: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+    });
+    let mut config = h.dispatcher_config();
+    config.batch_size = 4;
+    config.concurrency = 3;
+    let dispatcher =
+        crate::Dispatcher::new(h.store.clone(), window.clone(), h.clock.clone(), config);
+    let report = dispatcher.drain().await.expect("dispatching works");
+    assert_eq!(
+        (report.claimed, report.sent, report.lease_lost),
+        (23, 23, 0)
+    );
+    assert!(
+        window.most.load(Ordering::SeqCst) <= 3,
+        "never more than the window in flight"
+    );
+    let delivered = h.notifier.delivered();
+    let messages: HashSet<MessageId> = delivered.iter().map(|n| n.message_id).collect();
+    assert_eq!(
+        (delivered.len(), messages.len()),
+        (23, 23),
+        "each message once"
+    );
+    for n in &delivered {
+        let m = h.store.message(n.message_id).await.unwrap().unwrap();
+        assert!(matches!(m.state, OutboxState::Sent { .. }));
+        assert_eq!(m.attempts, 1);
+    }
+    assert_eq!(
+        dispatcher.drain().await.expect("dispatching works").claimed,
+        0
+    );
+}

@@ -146,6 +146,7 @@ macro_rules! store_conformance_tests {
                 r7_3_two_dispatchers_deliver_every_message_exactly_once,
                 r7_3_concurrent_claims_never_hand_out_a_message_twice,
                 r7_3_a_lease_is_exclusive_and_only_its_holder_finishes,
+                r7_3_a_drain_overlaps_batches_within_its_window_and_delivers_each_message_once,
                 r4_4_r7_2_a_late_delivery_report_fails_the_invitation,
                 // Reminders.
                 r8_1_reminder_candidates_are_pending_and_never_used_invitations,
