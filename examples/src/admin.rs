@@ -261,7 +261,7 @@ async fn main() -> Res {
         .build();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = dispatcher.dispatch_due().await {
+            if let Err(e) = dispatcher.drain().await {
                 eprintln!("dispatch failed, will retry: {e}");
             }
             if let Err(e) = service.sweep_reminders().await {

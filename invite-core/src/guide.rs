@@ -328,9 +328,9 @@
 //!
 //! Four loops run beside the web server, in as many instances as you like:
 //!
-//! - **the dispatcher**: [`Dispatcher::dispatch_due`](crate::Dispatcher::dispatch_due) every
-//!   second or so, at once again while it claims something (claims are leased: instances
-//!   never send one message twice);
+//! - **the dispatcher**: [`Dispatcher::drain`](crate::Dispatcher::drain) every second or so
+//!   (it delivers batch after batch, the next prepared while one is delivered, until nothing
+//!   is due; claims are leased: instances never send one message twice);
 //! - **the reminder sweep**: [`sweep_reminders`](crate::InvitationService::sweep_reminders) every
 //!   few minutes (one reminder per invitation and local day, however many instances sweep);
 //! - **delivery reports**: the reports a transport sends after the fact (invite-sms's
@@ -394,8 +394,8 @@
 //!         move || {
 //!             let dispatcher = dispatcher.clone();
 //!             async move {
-//!                 let report = dispatcher.dispatch_due().await?;
-//!                 Ok(report.claimed > 0 && !report.paused)
+//!                 // Until nothing is due: then the tick's nap.
+//!                 dispatcher.drain().await.map(|_| false)
 //!             }
 //!         }
 //!     })),
