@@ -102,21 +102,46 @@ fn default_tls_config() -> Result<rustls::ClientConfig, crate::ConfigError> {
 #[derive(Clone)]
 pub(crate) struct Session {
     pub(crate) client: Client,
-    window: Arc<Semaphore>,
-    size: usize,
-    nudge: Arc<AtomicWaker>,
+    window: Arc<Window>,
 }
 
 impl Session {
-    /// A place in the window, for one `submit_sm` until the permit drops. The first permit
-    /// taken on an idle session wakes the connection, so it reads the request even if its
-    /// last poll left it unwoken; while permits are out, [`Nudged`]'s timer does.
+    /// A place in the window, for one `submit_sm` until the permit drops.
     pub(crate) async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        let permit = self.window.acquire().await.ok();
-        if self.window.available_permits() + 1 == self.size {
+        self.window.permit().await
+    }
+}
+
+/// The outstanding `submit_sm` of one session, shared with its connection ([`Nudged`]).
+struct Window {
+    permits: Semaphore,
+    size: usize,
+    /// Wakes the connection's task.
+    nudge: AtomicWaker,
+}
+
+impl Window {
+    fn new(size: usize) -> Self {
+        Self {
+            permits: Semaphore::new(size),
+            size,
+            nudge: AtomicWaker::new(),
+        }
+    }
+
+    /// A permit. The first one taken on an idle session wakes the connection, so it reads the
+    /// request even if its last poll left it unwoken; while permits are out, [`Nudged`]'s
+    /// timer does.
+    async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let permit = self.permits.acquire().await.ok();
+        if self.permits.available_permits() + 1 == self.size {
             self.nudge.wake();
         }
         permit
+    }
+
+    fn busy(&self) -> bool {
+        self.permits.available_permits() < self.size
     }
 }
 
@@ -226,9 +251,8 @@ impl Link {
             .disable_interface_version_check()
             .no_spawn()
             .connected(io);
-        let window = Arc::new(Semaphore::new(s.window));
-        let nudge = Arc::new(AtomicWaker::new());
-        let connection = Nudged::new(connection, window.clone(), s.window, nudge.clone());
+        let window = Arc::new(Window::new(s.window));
+        let connection = Nudged::new(connection, window.clone());
         tokio::spawn(connection.with_subscriber(self.dispatch.clone()));
         let bound = tokio::time::timeout(limit, self.bind(&client))
             .await
@@ -242,8 +266,6 @@ impl Link {
         let session = Session {
             client: client.clone(),
             window,
-            size: s.window,
-            nudge,
         };
         let reader = EventReader {
             link: Arc::downgrade(self),
@@ -331,20 +353,16 @@ const NUDGE: Duration = Duration::from_millis(5);
 /// Drop this when rusmppc wakes itself after its poll limits.
 struct Nudged<F> {
     connection: std::pin::Pin<Box<F>>,
-    window: Arc<Semaphore>,
-    size: usize,
+    window: Arc<Window>,
     tick: std::pin::Pin<Box<tokio::time::Sleep>>,
-    nudge: Arc<AtomicWaker>,
 }
 
 impl<F> Nudged<F> {
-    fn new(connection: F, window: Arc<Semaphore>, size: usize, nudge: Arc<AtomicWaker>) -> Self {
+    fn new(connection: F, window: Arc<Window>) -> Self {
         Self {
             connection: Box::pin(connection),
             window,
-            size,
             tick: Box::pin(tokio::time::sleep(NUDGE)),
-            nudge,
         }
     }
 }
@@ -356,12 +374,11 @@ impl<F: std::future::Future<Output = ()>> std::future::Future for Nudged<F> {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<()> {
-        self.nudge.register(cx.waker());
+        self.window.nudge.register(cx.waker());
         if self.connection.as_mut().poll(cx).is_ready() {
             return std::task::Poll::Ready(());
         }
-        let busy = self.window.available_permits() < self.size;
-        if busy && self.tick.as_mut().poll(cx).is_ready() {
+        if self.window.busy() && self.tick.as_mut().poll(cx).is_ready() {
             let next = tokio::time::Instant::now() + NUDGE;
             self.tick.as_mut().reset(next);
             cx.waker().wake_by_ref();

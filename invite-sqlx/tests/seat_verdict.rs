@@ -83,10 +83,7 @@ async fn r3_4_a_signup_refused_for_seats_in_one_statement_writes_nothing_and_say
         .sign_up(&first, None)
         .await
         .expect("one seat, one member");
-    let members: i64 = sqlx::query_scalar("SELECT count(*) FROM invite.members")
-        .fetch_one(&pool)
-        .await
-        .expect("counted");
+    let members = stored_members(&pool).await;
     let refused = h.service.sign_up(&second, None).await;
     assert!(
         matches!(
@@ -97,9 +94,14 @@ async fn r3_4_a_signup_refused_for_seats_in_one_statement_writes_nothing_and_say
         ),
         "{refused:?}"
     );
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM invite.members")
-        .fetch_one(&pool)
-        .await
-        .expect("counted");
+    let after = stored_members(&pool).await;
     assert_eq!(after, members, "nothing written");
+}
+
+/// The members stored, in every organization.
+async fn stored_members(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM invite.members")
+        .fetch_one(pool)
+        .await
+        .expect("counted")
 }
