@@ -23,7 +23,7 @@
 //! ```
 //!
 //! Needs `DATABASE_URL` (a fresh database `invite_bench_e2e` is made); `E2E_PEOPLE` changes
-//! the 2,000. The SMTP server is `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
+//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases. The SMTP server is `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
 //! `cargo test --benches` runs a small round (100 people).
 
 #[path = "support/pg_database.rs"]
@@ -80,8 +80,15 @@ fn main() -> Result<(), BoxError> {
         };
         let (url, _server) = smtp_server::server()?;
         let bench = Bench::new(pool, url, people);
-        bench.create_and_deliver().await?;
-        bench.accept().await
+        // `E2E_PHASES=accept` (or `create`) runs one side only, for profiling a phase.
+        let phases = std::env::var("E2E_PHASES").unwrap_or_default();
+        if phases.is_empty() || phases.contains("create") {
+            bench.create_and_deliver().await?;
+        }
+        if phases.is_empty() || phases.contains("accept") {
+            bench.accept().await?;
+        }
+        Ok(())
     })
 }
 
