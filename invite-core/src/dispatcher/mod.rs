@@ -232,6 +232,11 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
     /// full across batch boundaries and the store's round trips hide behind delivery, while
     /// never more than `concurrency` messages are in flight. An error stops claiming; the batch
     /// still running is finished (and recorded) before the error is returned.
+    ///
+    /// Every delivery is polled by the task that awaits `drain`: run it in a task of the
+    /// runtime (`tokio::spawn`, as the guide's worker loop does), not from `block_on`, whose
+    /// thread every answer of the transport would have to wake (the SMS bench measured 0.7 of
+    /// the bare client that way, 0.9 on a worker).
     pub async fn drain(&self) -> Result<DispatchReport, Error> {
         /// Batches under way at once: one delivering, one being prepared.
         const OVERLAP: usize = 2;
