@@ -105,20 +105,26 @@ impl std::error::Error for HookFailed {
 }
 
 /// A [`PgStore`] whose commits run a [`CommitHook`] in their transaction: made by
-/// [`PgStore::with_commit_hook`]. Reads, claims and views are the store's own.
-pub struct HookedStore<'s, H> {
-    store: &'s PgStore,
+/// [`PgStore::with_commit_hook`]. Reads, claims and views are the store's own. It holds its
+/// own handle of the store (the same pool), so it can live as long as the application needs
+/// it, in an `Arc` of a router's state or a worker's task.
+pub struct HookedStore<H> {
+    store: PgStore,
     hook: H,
 }
 
 impl PgStore {
-    /// This store, with `hook` run in every commit's transaction (see [`CommitHook`]).
-    pub fn with_commit_hook<H: CommitHook>(&self, hook: H) -> HookedStore<'_, H> {
-        HookedStore { store: self, hook }
+    /// This store, with `hook` run in every commit's transaction (see [`CommitHook`]). The
+    /// two share the pool; the plain store's commits stay without the hook.
+    pub fn with_commit_hook<H: CommitHook>(&self, hook: H) -> HookedStore<H> {
+        HookedStore {
+            store: self.clone(),
+            hook,
+        }
     }
 }
 
-invite_core::forward_record_reads!(for HookedStore<'_, H> where H: [CommitHook] => |this| this.store, {
+invite_core::forward_record_reads!(for HookedStore<H> where H: [CommitHook] => |this| this.store, {
     async fn commit(&self, commit: Commit) -> Result<CommitOutcome, StoreError> {
         self.store
             .commit_in_transaction(commit, Some(&self.hook))
@@ -126,4 +132,4 @@ invite_core::forward_record_reads!(for HookedStore<'_, H> where H: [CommitHook] 
     }
 });
 
-invite_core::forward_outbox_and_views!(for HookedStore<'_, H> where H: [CommitHook] => |this| this.store);
+invite_core::forward_outbox_and_views!(for HookedStore<H> where H: [CommitHook] => |this| this.store);
