@@ -20,6 +20,10 @@ use sqlx::{Executor, PgPool, Postgres, Row};
 use std::fmt::Write as _;
 use std::time::Instant;
 
+#[path = "support/statement.rs"]
+mod statement;
+use statement::statement;
+
 const INVITATIONS: i64 = 1_000_000;
 const ORGANIZATIONS: i64 = 100;
 
@@ -108,15 +112,6 @@ const FILL_AUDIT: &str = "\
     CROSS JOIN LATERAL (VALUES ('Invited', i.created_at), ('Delivered', i.last_sent_at), \
         ('SignedUp', i.signed_up_at)) AS e(kind, at) \
     WHERE e.at IS NOT NULL";
-
-fn statement(store: &PgStore, name: &str) -> String {
-    store
-        .statements()
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, sql)| sql.to_owned())
-        .unwrap_or_else(|| panic!("no statement {name}"))
-}
 
 /// A statement ready to have its parameters bound.
 type Statement = Query<'static, Postgres, PgArguments>;

@@ -9,10 +9,19 @@
 //! `members`, and the read touches a few pages.
 
 use invite_core::LinkToken;
-use invite_core::testkit::Harness;
+use invite_core::testkit::{Harness, TestOrg};
 use invite_sqlx::PgStore;
 use serde_json::Value;
 use sqlx::PgPool;
+use sqlx::postgres::{PgArguments, Postgres};
+use sqlx::query::QueryScalar;
+use statement::statement;
+
+#[path = "support/statement.rs"]
+mod statement;
+
+/// An `EXPLAIN` ready to have the read's parameters bound.
+type Statement<'q> = QueryScalar<'q, Postgres, Value, PgArguments>;
 
 const MEMBERS: i64 = 3_000;
 
@@ -33,14 +42,32 @@ async fn add_members(pool: &PgPool, org: uuid::Uuid, from: i64, to: i64) {
     .expect("the members are written");
 }
 
-/// The store's statement `name`, as rendered for its schema.
-fn statement(store: &PgStore, name: &str) -> String {
-    store
-        .statements()
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, sql)| sql.to_owned())
-        .unwrap_or_else(|| panic!("the store has no statement {name}"))
+/// A migrated store on `pool` with an organization of `MEMBERS` members whose statistics
+/// were taken while it had 10: as between two autovacuum runs, which analyze a table only
+/// after a tenth of it changed. Planned on such statistics, the `OR` read chose the
+/// organization's member index and filtered.
+async fn grown(pool: &PgPool) -> (PgStore, Harness<PgStore>, TestOrg) {
+    let store = PgStore::new(pool.clone());
+    store.migrate().await.expect("the migrations apply");
+    let h = Harness::new(store.clone());
+    let org = h.standalone(MEMBERS as u32 + 10).await;
+    add_members(pool, org.id().0, 0, 10).await;
+    sqlx::query("ANALYZE invite.members")
+        .execute(pool)
+        .await
+        .expect("statistics");
+    add_members(pool, org.id().0, 10, MEMBERS).await;
+    (store, h, org)
+}
+
+/// The plan of `read` with its parameters bound by `bind`, as `EXPLAIN (ANALYZE, BUFFERS,
+/// FORMAT JSON)` answers it.
+async fn explained(pool: &PgPool, read: &str, bind: impl FnOnce(Statement) -> Statement) -> Value {
+    let explain = format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {read}");
+    bind(sqlx::query_scalar(&explain))
+        .fetch_one(pool)
+        .await
+        .expect("the read is explained")
 }
 
 /// Every plan node under `node`, itself included.
@@ -86,30 +113,12 @@ fn assert_reads_by_key(plan: &Value) {
 /// and the signup it decides goes through.
 #[sqlx::test(migrations = false)]
 async fn r6_2_a_signups_read_finds_members_by_key_whatever_the_organizations_size(pool: PgPool) {
-    let store = PgStore::new(pool.clone());
-    store.migrate().await.expect("the migrations apply");
-    let h = Harness::new(store.clone());
-    let org = h.standalone(MEMBERS as u32 + 10).await;
-    // Statistics taken while the organization was small, then it grows: as between two
-    // autovacuum runs, which analyze a table only after a tenth of it changed. Planned on
-    // such statistics, the `OR` read chose the organization's member index and filtered.
-    add_members(&pool, org.id().0, 0, 10).await;
-    sqlx::query("ANALYZE invite.members")
-        .execute(&pool)
-        .await
-        .expect("statistics");
-    add_members(&pool, org.id().0, 10, MEMBERS).await;
+    let (store, h, org) = grown(&pool).await;
     let (_, token) = h.invite_delivered(&org, "ann@example.com").await;
     let hash = LinkToken::from_link(token.clone()).hash().0.to_vec();
 
     let read = statement(&store, "SIGNUP_READS");
-    let plan: Value =
-        sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {read}"))
-            .bind(&hash)
-            .bind(h.now())
-            .fetch_one(&pool)
-            .await
-            .expect("the read is explained");
+    let plan = explained(&pool, &read, |q| q.bind(hash).bind(h.now())).await;
     assert_reads_by_key(&plan);
     h.sign_up(&token).await;
 }
@@ -118,27 +127,16 @@ async fn r6_2_a_signups_read_finds_members_by_key_whatever_the_organizations_siz
 /// finds the active member at the invited address by key, as the signup's does.
 #[sqlx::test(migrations = false)]
 async fn r2_7_an_invites_read_finds_members_by_key_whatever_the_organizations_size(pool: PgPool) {
-    let store = PgStore::new(pool.clone());
-    store.migrate().await.expect("the migrations apply");
-    let h = Harness::new(store.clone());
-    let org = h.standalone(MEMBERS as u32 + 10).await;
-    add_members(&pool, org.id().0, 0, 10).await;
-    sqlx::query("ANALYZE invite.members")
-        .execute(&pool)
-        .await
-        .expect("statistics");
-    add_members(&pool, org.id().0, 10, MEMBERS).await;
+    let (store, h, org) = grown(&pool).await;
     let read = statement(&store, "INVITE_READS");
     let keys = vec!["m2000@example.com".to_owned()];
-    let plan: Value =
-        sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {read}"))
-            .bind(org.id().0)
+    let plan = explained(&pool, &read, |q| {
+        q.bind(org.id().0)
             .bind(Vec::<uuid::Uuid>::new())
-            .bind(&keys)
-            .bind(&keys)
+            .bind(keys.clone())
+            .bind(keys)
             .bind(h.now())
-            .fetch_one(&pool)
-            .await
-            .expect("the read is explained");
+    })
+    .await;
     assert_reads_by_key(&plan);
 }
