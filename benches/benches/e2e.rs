@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Needs `DATABASE_URL` (a fresh database `invite_bench_e2e` is made); `E2E_PEOPLE` changes
-//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases. The SMTP server is `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
+//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases. The SMTP server is
+//! `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
 //! `cargo test --benches` runs a small round (100 people).
 
 #[path = "support/pg_database.rs"]
@@ -86,7 +87,7 @@ async fn phases(people: usize) -> Result<(), BoxError> {
     };
     let (url, _server) = smtp_server::server()?;
     let bench = Bench::new(pool, url, people);
-    // `E2E_PHASES=accept` (or `create`) runs one side only, for profiling a phase.
+    // `E2E_PHASES=accept` (or `create`) runs those phases only, for profiling one.
     let phases = std::env::var("E2E_PHASES").unwrap_or_default();
     if phases.is_empty() || phases.contains("create") {
         bench.create_and_deliver().await?;

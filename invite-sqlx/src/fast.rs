@@ -18,6 +18,7 @@ use crate::arrays::{
 };
 use crate::codec;
 use crate::seats::LockedSeats;
+use crate::sql::Statements;
 use invite_core::store::{Commit, StoreError, Write};
 use invite_core::{Invitation, SeatPolicy};
 use sqlx::Row;
@@ -89,6 +90,21 @@ pub(crate) fn call<'q>(
     let q = FinishArrays::of(&c.outbox_updates).bind_to(q);
     let q = messages.bind_to(q);
     Ok(AuditArrays::of(&c.audit)?.bind_to(q))
+}
+
+/// The call for `c` as its own transaction, on `sql`: `APPLY_COMMIT`, or with a seat check
+/// `APPLY_COMMIT_SEATS`, the verdict's SQL twin in the same
+/// statement (`$81` seats required, `$82` members added).
+pub(crate) fn call_alone<'q>(
+    sql: &'q Statements,
+    c: &'q Commit,
+) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
+    Ok(match c.seat_check {
+        None => call(&sql.APPLY_COMMIT, c)?,
+        Some(check) => call(&sql.APPLY_COMMIT_SEATS, c)?
+            .bind(i64::from(check.required))
+            .bind(i64::from(check.new_members)),
+    })
 }
 
 /// The seat counts the call read under the lock: `None` without a lock, or when the

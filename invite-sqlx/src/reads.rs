@@ -104,13 +104,10 @@ impl PgStore {
         if hook.is_none() {
             // One statement, its own transaction; with a seat check, the verdict's SQL twin
             // in it. Refused (seats included): `None`, and the step-by-step commit says why.
-            let call = match commit.seat_check {
-                None => fast::call(&self.sql.APPLY_COMMIT, commit)?,
-                Some(check) => fast::call(&self.sql.APPLY_COMMIT_SEATS, commit)?
-                    .bind(i64::from(check.required))
-                    .bind(i64::from(check.new_members)),
-            };
-            return match call.fetch_one(&self.pool).await {
+            return match fast::call_alone(&self.sql, commit)?
+                .fetch_one(&self.pool)
+                .await
+            {
                 Ok(_) => Ok(Some(done())),
                 Err(e) if e.as_database_error().is_some() => Ok(None),
                 Err(e) => Err(backend(e)),

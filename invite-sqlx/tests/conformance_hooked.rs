@@ -3,10 +3,8 @@
 //! commit goes `BEGIN`, the one-statement call (or the step-by-step commit), the core's
 //! `SeatCheck::verdict` on the counts the call read under the seat lock, the hook, `COMMIT`;
 //! a seat refusal there is final, with no step-by-step fallback to correct it. So the seat
-//! cases here check those counts themselves: the call takes the lock after its own
-//! invitation writes (migration `seat_lock_last`) and must still answer the reservations as
-//! they were before the commit, or the invite taking the last seat is refused (one too many)
-//! or one past the limit admitted (one too few).
+//! cases here check the counts the call answers: one too many would refuse the invite that
+//! takes the last seat, one too few would admit one past the limit.
 
 use async_trait::async_trait;
 use invite_core::notifier::BoxError;

@@ -102,10 +102,7 @@ fn assert_reads_by_key(plan: &Value) {
     // The root's buffers count its children's.
     let pages = root["Shared Hit Blocks"].as_i64().unwrap_or(0)
         + root["Shared Read Blocks"].as_i64().unwrap_or(0);
-    assert!(
-        pages < 30,
-        "the signup's read touched {pages} pages: {plan:#}"
-    );
+    assert!(pages < 30, "the read touched {pages} pages: {plan:#}");
 }
 
 /// R3.1, R6.2: the signup's read of an organization with 3,000 members reads the member at

@@ -1,9 +1,9 @@
 //! Round trips to PostgreSQL per command (issue 8.4), counted on the wire by a proxy between
 //! the store's pool and the server (`support/wire_count.rs`): every `Sync` and simple
 //! `Query` the client sends is one exchange it waits on. The budgets are ceilings the code
-//! must stay under, so they cannot creep back: an invite and a signup at most 2 (the issue asked for 4), a bulk
-//! invite a fixed handful whatever its size, a dispatcher batch of 100 below one per
-//! message. Figures are printed (`--nocapture`) for the record.
+//! must stay under, so they cannot creep back: an invite and a signup at most 2 (the issue
+//! asked for 4), a bulk invite a fixed handful whatever its size, a dispatcher batch of 100
+//! below one per message. Figures are printed (`--nocapture`) for the record.
 //!
 //! sqlx's ping of each connection it takes back (see `wire_count.rs`) is counted apart, with
 //! a budget of its own: one per connection a command acquires.

@@ -286,6 +286,8 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         };
         let (loaded, mut attempted, deliveries) = prepared;
         let results: Vec<(usize, Attempted)> = stream::iter(deliveries)
+            // `buffer_unordered` keeps this batch's futures to the window; the semaphore, shared
+            // with the batch `drain` overlaps with this one, keeps both together to it.
             .map(|(i, n)| async move {
                 // Never closed, so a permit always comes.
                 let _permit = in_flight.acquire().await;
