@@ -7,6 +7,8 @@
 //! `tests/seat_verdict.rs` compares with it over every case; it only admits the fast way, and
 //! the organization's row is locked only while the server runs the call. With a commit hook
 //! the call runs inside `BEGIN` … `COMMIT` and the core's verdict decides, as before.
+//! (Migration `commit_without_empty_insert` replaced the function so that a commit with no
+//! new invitation runs no invitation insert.)
 //!
 //! The call decides nothing and explains nothing: whatever the step-by-step commit would
 //! refuse makes it raise and write nothing, and the store runs the step-by-step commit
