@@ -1,0 +1,112 @@
+"""Builds the replay scripts of `replay-instructions` from a PostgreSQL statement log.
+
+Reads the log of one small e2e accept run (statements logged with their parameters) and
+writes, into the work directory:
+
+- `undo.sql`: a transaction that undoes the last logged signup (its member, its audit event,
+  the invitation's signup), then rolls back: what every replay does first;
+- `prepare_*.sql` and `execute_*.sql` for the library's commit call, the library's signup
+  read and the hand-written baseline's signup statement, each prepared once and executed
+  inside the undoing transaction, with the logged parameters as literals.
+
+Usage, in two passes (`replay-instructions` runs both):
+  extract.py LOG OFFSET WORKDIR: the undoing and the commit call, read from byte OFFSET of
+    LOG on; prints the signup's invitation id and the commit's instant (a SQL literal);
+  extract.py reads LOG OFFSET WORKDIR HASH NOW: the read and the baseline statement, given
+    the hex hash of that invitation's link (the caller looks it up) and that instant.
+"""
+import re
+import sys
+
+
+def main():
+    log, offset, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    with open(log, encoding="utf-8", errors="replace") as f:
+        f.seek(offset)
+        lines = f.read().split("\n")
+
+    def statement_at(i):
+        text = [lines[i].split(": ", 2)[2].split(": ", 1)[1]]
+        j = i + 1
+        while "DETAIL:  parameters:" not in lines[j]:
+            text.append(lines[j])
+            j += 1
+        values = {}
+        for m in re.finditer(r"\$(\d+) = ('(?:[^']|'')*'|NULL)",
+                             lines[j].split("parameters: ", 1)[1]):
+            values[int(m.group(1))] = m.group(2)
+        return " ".join(text), values
+
+    def last(marker):
+        found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
+        if not found:
+            sys.exit(f"no logged statement containing {marker!r}")
+        return statement_at(found[-1])
+
+    commit, values = last("apply_commit(")
+    invitation = values[6].strip("'{}")
+    member = values[34].strip("'{}")
+    audit = values[72].strip("'{}")
+    undo = (
+        "BEGIN;\n"
+        f"UPDATE invite.invitations SET signed_up_at = NULL, member_id = NULL, version = 1 "
+        f"WHERE id = '{invitation}';\n"
+        f"DELETE FROM invite.audit_events WHERE id = '{audit}';\n"
+        f"DELETE FROM invite.members WHERE id = '{member}';\n"
+    )
+    write(work, "undo.sql", undo + "ROLLBACK;\n")
+    print(invitation)
+
+    # The commit call: its 82 parameters' types, in the order of `apply_commit_call!`.
+    types = ("uuid,boolean,boolean,timestamptz,boolean[],uuid[],uuid[]," + "text[]," * 8
+             + "timestamptz[],timestamptz[],bigint[],timestamptz[],timestamptz[],boolean[],"
+             "bigint[],text[],timestamptz[],uuid[],timestamptz[],timestamptz[],text[],"
+             "timestamptz[],timestamptz[],text[],bigint[],text[],uuid[],uuid[]," + "text[]," * 5
+             + "uuid[],timestamptz[],timestamptz[],bigint[],bytea[],uuid[],bigint[],"
+             "timestamptz[],uuid[],text[],timestamptz[],timestamptz[],text[],uuid[],text[],"
+             "bigint[],uuid[],uuid[],uuid[],text[],bigint[],date[],timestamptz[],timestamptz[],"
+             "bigint[],text[],text[],timestamptz[],text[],uuid[],timestamptz[],uuid[],uuid[],"
+             "uuid[],timestamptz[]," + "text[]," * 5 + "bigint,bigint").split(",")
+    if len(values) != len(types):
+        sys.exit(f"the commit call has {len(values)} parameters, expected {len(types)}")
+    write(work, "prepare_commit.sql", f"PREPARE c({','.join(types)}) AS {commit};\n")
+    args = ", ".join(values[n] for n in range(1, len(types) + 1))
+    write(work, "execute_commit.sql", undo + f"EXECUTE c({args});\nROLLBACK;\n")
+    print(values[4])  # the commit's instant, for the reads
+
+
+def write(work, name, text):
+    with open(f"{work}/{name}", "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def reads():
+    """Second pass (`extract.py reads LOG OFFSET WORKDIR HASH NOW`): the signup read and the
+    baseline statement, on the invitation whose link hash the caller looked up."""
+    log, offset, work, link, now = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+    with open(log, encoding="utf-8", errors="replace") as f:
+        f.seek(offset)
+        lines = f.read().split("\n")
+    undo = open(f"{work}/undo.sql", encoding="utf-8").read().replace("ROLLBACK;\n", "")
+    for name, marker in (("read", "WITH l AS (SELECT k.hash"),
+                         ("baseline", "WITH k AS (SELECT invitation_id")):
+        found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
+        if not found:
+            sys.exit(f"no logged statement containing {marker!r}")
+        i = found[-1]
+        text = [lines[i].split(": ", 2)[2].split(": ", 1)[1]]
+        j = i + 1
+        while "DETAIL:  parameters:" not in lines[j]:
+            text.append(lines[j])
+            j += 1
+        write(work, f"prepare_{name}.sql",
+              f"PREPARE c(bytea, timestamptz) AS {' '.join(text)};\n")
+        write(work, f"execute_{name}.sql",
+              undo + f"EXECUTE c('\\x{link}', {now});\nROLLBACK;\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "reads":
+        reads()
+    else:
+        main()
