@@ -19,31 +19,40 @@ import re
 import sys
 
 
-def main():
-    log, offset, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def read_log(log, offset):
+    """The log's lines from byte `offset` on."""
     with open(log, encoding="utf-8", errors="replace") as f:
         f.seek(offset)
-        lines = f.read().split("\n")
+        return f.read().split("\n")
 
-    def statement_at(i):
-        text = [lines[i].split(": ", 2)[2].split(": ", 1)[1]]
-        j = i + 1
-        while "DETAIL:  parameters:" not in lines[j]:
-            text.append(lines[j])
-            j += 1
-        values = {}
-        for m in re.finditer(r"\$(\d+) = ('(?:[^']|'')*'|NULL)",
-                             lines[j].split("parameters: ", 1)[1]):
-            values[int(m.group(1))] = m.group(2)
-        return " ".join(text), values
 
-    def last(marker):
-        found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
-        if not found:
-            sys.exit(f"no logged statement containing {marker!r}")
-        return statement_at(found[-1])
+def last_statement(lines, marker):
+    """The text of the last logged prepared statement containing `marker`, and its
+    parameters as SQL literals by number."""
+    found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
+    if not found:
+        sys.exit(f"no logged statement containing {marker!r}")
+    i = found[-1]
+    text = [lines[i].split(": ", 2)[2].split(": ", 1)[1]]
+    j = i + 1
+    while "DETAIL:  parameters:" not in lines[j]:
+        text.append(lines[j])
+        j += 1
+    values = {}
+    for m in re.finditer(r"\$(\d+) = ('(?:[^']|'')*'|NULL)",
+                         lines[j].split("parameters: ", 1)[1]):
+        values[int(m.group(1))] = m.group(2)
+    return " ".join(text), values
 
-    commit, values = last("apply_commit(")
+
+def write(work, name, text):
+    with open(f"{work}/{name}", "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main():
+    log, offset, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    commit, values = last_statement(read_log(log, offset), "apply_commit(")
     invitation = values[6].strip("'{}")
     member = values[34].strip("'{}")
     audit = values[72].strip("'{}")
@@ -75,32 +84,17 @@ def main():
     print(values[4])  # the commit's instant, for the reads
 
 
-def write(work, name, text):
-    with open(f"{work}/{name}", "w", encoding="utf-8") as f:
-        f.write(text)
-
-
 def reads():
     """Second pass (`extract.py reads LOG OFFSET WORKDIR HASH NOW`): the signup read and the
     baseline statement, on the invitation whose link hash the caller looked up."""
-    log, offset, work, link, now = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
-    with open(log, encoding="utf-8", errors="replace") as f:
-        f.seek(offset)
-        lines = f.read().split("\n")
+    log, offset, work, link, now = sys.argv[2:7]
+    lines = read_log(log, int(offset))
     undo = open(f"{work}/undo.sql", encoding="utf-8").read().replace("ROLLBACK;\n", "")
     for name, marker in (("read", "WITH l AS (SELECT k.hash"),
                          ("baseline", "WITH k AS (SELECT invitation_id")):
-        found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
-        if not found:
-            sys.exit(f"no logged statement containing {marker!r}")
-        i = found[-1]
-        text = [lines[i].split(": ", 2)[2].split(": ", 1)[1]]
-        j = i + 1
-        while "DETAIL:  parameters:" not in lines[j]:
-            text.append(lines[j])
-            j += 1
+        text, _ = last_statement(lines, marker)
         write(work, f"prepare_{name}.sql",
-              f"PREPARE c(bytea, timestamptz) AS {' '.join(text)};\n")
+              f"PREPARE c(bytea, timestamptz) AS {text};\n")
         write(work, f"execute_{name}.sql",
               undo + f"EXECUTE c('\\x{link}', {now});\nROLLBACK;\n")
 
