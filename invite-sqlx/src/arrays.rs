@@ -1,11 +1,13 @@
 //! A commit's records as one array per column, the shape every multi-row statement of the
 //! store takes (`UNNEST`): the step-by-step commit (`commit.rs`) binds them statement by
-//! statement, the one-statement commit (`fast.rs`) all at once.
+//! statement, one parameter per column; the one-statement commit (`fast.rs`) sends each
+//! table's as one array of rows of its composite type (`rows.rs`).
 
 use crate::codec::{
     self, backend, channel_name, completed_by_name, int, kind_name, outbox_state, status_name,
     to_json_text,
 };
+use crate::rows::{RowArray, RowType};
 use chrono::{DateTime, NaiveDate, Utc};
 use invite_core::audit::AuditEvent;
 use invite_core::outbox::{OutboxMessage, OutboxOutcome, OutboxUpdate};
@@ -17,37 +19,77 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use uuid::Uuid;
 
-/// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
-#[derive(Default)]
-pub(crate) struct InvitationArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    channel: Vec<&'static str>,
-    address_key: Vec<String>,
-    email_key: Vec<Option<String>>,
-    phone: Vec<Option<String>>,
-    contact: Vec<String>,
-    access: Vec<String>,
-    user_ref: Vec<Option<String>>,
-    sender: Vec<String>,
-    created_at: Vec<DateTime<Utc>>,
-    last_invited_at: Vec<DateTime<Utc>>,
-    send_count: Vec<i64>,
-    last_sent_at: Vec<Option<DateTime<Utc>>>,
-    expires_at: Vec<Option<DateTime<Utc>>>,
-    awaiting_delivery: Vec<bool>,
-    link_generation: Vec<i64>,
-    failure: Vec<Option<String>>,
-    signed_up_at: Vec<Option<DateTime<Utc>>>,
-    member: Vec<Option<Uuid>>,
-    first_login_at: Vec<Option<DateTime<Utc>>>,
-    completed_at: Vec<Option<DateTime<Utc>>>,
-    completed_by: Vec<Option<&'static str>>,
-    last_follow_up_at: Vec<Option<DateTime<Utc>>>,
-    closed_at: Vec<Option<DateTime<Utc>>>,
-    close_reason: Vec<Option<String>>,
-    version: Vec<i64>,
-    options: Vec<String>,
+/// Declares a table's columns once, in the order of its statements' parameters and of its
+/// composite type (migration `commit_rows`): the struct of one `Vec` per column, its binding
+/// as one parameter per column (`bind_to`), and its rows as one parameter (`rows`).
+macro_rules! columns {
+    (
+        $(#[$doc:meta])*
+        $name:ident $(<$lt:lifetime>)? { $($vis:vis $field:ident: $ty:ty,)+ }
+    ) => {
+        $(#[$doc])*
+        #[derive(Default)]
+        pub(crate) struct $name $(<$lt>)? { $($vis $field: Vec<$ty>,)+ }
+
+        impl $(<$lt>)? $name $(<$lt>)? {
+            /// The arrays bound as the next parameters of `q`, in column order.
+            pub(crate) fn bind_to<'q>(
+                self,
+                q: Query<'q, Postgres, PgArguments>,
+            ) -> Query<'q, Postgres, PgArguments>
+            where
+                Self: 'q,
+            {
+                q$(.bind(self.$field))+
+            }
+
+            /// The same values as rows of the table's composite type `ty`, one parameter.
+            pub(crate) fn rows(&self, ty: RowType) -> Result<RowArray, StoreError> {
+                const FIELDS: i32 = [$(stringify!($field)),+].len() as i32;
+                let mut rows = RowArray::new(ty);
+                for n in 0..[$(self.$field.len()),+][0] {
+                    let row = rows.begin_row(FIELDS);
+                    $(rows.field(&self.$field[n])?;)+
+                    rows.end_row(row)?;
+                }
+                Ok(rows)
+            }
+        }
+    };
+}
+
+columns! {
+    /// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
+    InvitationArrays {
+        id: Uuid,
+        org: Uuid,
+        channel: &'static str,
+        address_key: String,
+        email_key: Option<String>,
+        phone: Option<String>,
+        contact: String,
+        access: String,
+        user_ref: Option<String>,
+        sender: String,
+        created_at: DateTime<Utc>,
+        last_invited_at: DateTime<Utc>,
+        send_count: i64,
+        last_sent_at: Option<DateTime<Utc>>,
+        expires_at: Option<DateTime<Utc>>,
+        awaiting_delivery: bool,
+        link_generation: i64,
+        failure: Option<String>,
+        signed_up_at: Option<DateTime<Utc>>,
+        member: Option<Uuid>,
+        first_login_at: Option<DateTime<Utc>>,
+        completed_at: Option<DateTime<Utc>>,
+        completed_by: Option<&'static str>,
+        last_follow_up_at: Option<DateTime<Utc>>,
+        closed_at: Option<DateTime<Utc>>,
+        close_reason: Option<String>,
+        version: i64,
+        options: String,
+    }
 }
 
 impl InvitationArrays {
@@ -103,56 +145,22 @@ impl InvitationArrays {
     pub(crate) fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         self.bind_to(sqlx::query(statement))
     }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments> {
-        q.bind(self.id)
-            .bind(self.org)
-            .bind(self.channel)
-            .bind(self.address_key)
-            .bind(self.email_key)
-            .bind(self.phone)
-            .bind(self.contact)
-            .bind(self.access)
-            .bind(self.user_ref)
-            .bind(self.sender)
-            .bind(self.created_at)
-            .bind(self.last_invited_at)
-            .bind(self.send_count)
-            .bind(self.last_sent_at)
-            .bind(self.expires_at)
-            .bind(self.awaiting_delivery)
-            .bind(self.link_generation)
-            .bind(self.failure)
-            .bind(self.signed_up_at)
-            .bind(self.member)
-            .bind(self.first_login_at)
-            .bind(self.completed_at)
-            .bind(self.completed_by)
-            .bind(self.last_follow_up_at)
-            .bind(self.closed_at)
-            .bind(self.close_reason)
-            .bind(self.version)
-            .bind(self.options)
-    }
 }
 
-#[derive(Default)]
-pub(crate) struct MemberArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    email_key: Vec<Option<String>>,
-    phone: Vec<Option<String>>,
-    contact: Vec<String>,
-    user_ref: Vec<Option<String>>,
-    access: Vec<String>,
-    invitation: Vec<Option<Uuid>>,
-    joined_at: Vec<DateTime<Utc>>,
-    removed_at: Vec<Option<DateTime<Utc>>>,
-    version: Vec<i64>,
+columns! {
+    MemberArrays {
+        id: Uuid,
+        org: Uuid,
+        email_key: Option<String>,
+        phone: Option<String>,
+        contact: String,
+        user_ref: Option<String>,
+        access: String,
+        invitation: Option<Uuid>,
+        joined_at: DateTime<Utc>,
+        removed_at: Option<DateTime<Utc>>,
+        version: i64,
+    }
 }
 
 impl MemberArrays {
@@ -177,43 +185,26 @@ impl MemberArrays {
     pub(crate) fn bind(self, statement: &str) -> Query<'_, Postgres, PgArguments> {
         self.bind_to(sqlx::query(statement))
     }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments> {
-        q.bind(self.id)
-            .bind(self.org)
-            .bind(self.email_key)
-            .bind(self.phone)
-            .bind(self.contact)
-            .bind(self.user_ref)
-            .bind(self.access)
-            .bind(self.invitation)
-            .bind(self.joined_at)
-            .bind(self.removed_at)
-            .bind(self.version)
-    }
 }
 
-#[derive(Default)]
-pub(crate) struct MessageArrays {
-    pub(crate) id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    invitation: Vec<Uuid>,
-    kind: Vec<&'static str>,
-    link_generation: Vec<i64>,
-    reminder_day: Vec<Option<NaiveDate>>,
-    created_at: Vec<DateTime<Utc>>,
-    due_at: Vec<DateTime<Utc>>,
-    attempts: Vec<i64>,
-    last_error: Vec<Option<String>>,
-    state: Vec<&'static str>,
-    sent_at: Vec<Option<DateTime<Utc>>>,
-    state_reason: Vec<Option<String>>,
-    lease_token: Vec<Option<Uuid>>,
-    lease_until: Vec<Option<DateTime<Utc>>>,
+columns! {
+    MessageArrays {
+        pub(crate) id: Uuid,
+        org: Uuid,
+        invitation: Uuid,
+        kind: &'static str,
+        link_generation: i64,
+        reminder_day: Option<NaiveDate>,
+        created_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        attempts: i64,
+        last_error: Option<String>,
+        state: &'static str,
+        sent_at: Option<DateTime<Utc>>,
+        state_reason: Option<String>,
+        lease_token: Option<Uuid>,
+        lease_until: Option<DateTime<Utc>>,
+    }
 }
 
 impl MessageArrays {
@@ -236,37 +227,16 @@ impl MessageArrays {
         self.lease_until.push(m.lease.map(|l| l.until));
         Ok(())
     }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments> {
-        q.bind(self.id)
-            .bind(self.org)
-            .bind(self.invitation)
-            .bind(self.kind)
-            .bind(self.link_generation)
-            .bind(self.reminder_day)
-            .bind(self.created_at)
-            .bind(self.due_at)
-            .bind(self.attempts)
-            .bind(self.last_error)
-            .bind(self.state)
-            .bind(self.sent_at)
-            .bind(self.state_reason)
-            .bind(self.lease_token)
-            .bind(self.lease_until)
-    }
 }
 
-/// New link hashes, in `INSERT_LINKS` order.
-#[derive(Default)]
-pub(crate) struct LinkArrays {
-    hash: Vec<[u8; 32]>,
-    invitation: Vec<Uuid>,
-    generation: Vec<i64>,
-    issued_at: Vec<DateTime<Utc>>,
+columns! {
+    /// New link hashes, in `INSERT_LINKS` order.
+    LinkArrays {
+        hash: [u8; 32],
+        invitation: Uuid,
+        generation: i64,
+        issued_at: DateTime<Utc>,
+    }
 }
 
 impl LinkArrays {
@@ -280,30 +250,20 @@ impl LinkArrays {
         }
         Ok(a)
     }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments> {
-        q.bind(self.hash)
-            .bind(self.invitation)
-            .bind(self.generation)
-            .bind(self.issued_at)
-    }
 }
 
-/// Finished messages, in id order (row locks in one order), in `FINISH_MESSAGES` order.
-#[derive(Default)]
-pub(crate) struct FinishArrays<'c> {
-    pub(crate) id: Vec<Uuid>,
-    outcome: Vec<&'static str>,
-    at: Vec<Option<DateTime<Utc>>>,
-    due_at: Vec<Option<DateTime<Utc>>>,
-    text: Vec<Option<&'c str>>,
-    lease: Vec<Uuid>,
-    provider_id: Vec<Option<&'c str>>,
-    parts: Vec<Option<i64>>,
+columns! {
+    /// Finished messages, in id order (row locks in one order), in `FINISH_MESSAGES` order.
+    FinishArrays<'c> {
+        pub(crate) id: Uuid,
+        outcome: &'static str,
+        at: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        text: Option<&'c str>,
+        lease: Uuid,
+        provider_id: Option<&'c str>,
+        parts: Option<i64>,
+    }
 }
 
 impl<'c> FinishArrays<'c> {
@@ -339,38 +299,21 @@ impl<'c> FinishArrays<'c> {
         }
         a
     }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments>
-    where
-        'c: 'q,
-    {
-        q.bind(self.id)
-            .bind(self.outcome)
-            .bind(self.at)
-            .bind(self.due_at)
-            .bind(self.text)
-            .bind(self.lease)
-            .bind(self.provider_id)
-            .bind(self.parts)
-    }
 }
 
-/// Audit events, in the order given, in `INSERT_AUDIT` order.
-#[derive(Default)]
-pub(crate) struct AuditArrays {
-    id: Vec<Uuid>,
-    org: Vec<Uuid>,
-    invitation: Vec<Option<Uuid>>,
-    at: Vec<DateTime<Utc>>,
-    kind: Vec<String>,
-    action: Vec<String>,
-    actor: Vec<String>,
-    before: Vec<Option<&'static str>>,
-    after: Vec<Option<&'static str>>,
+columns! {
+    /// Audit events, in the order given, in `INSERT_AUDIT` order.
+    AuditArrays {
+        id: Uuid,
+        org: Uuid,
+        invitation: Option<Uuid>,
+        at: DateTime<Utc>,
+        kind: String,
+        action: String,
+        actor: String,
+        before: Option<&'static str>,
+        after: Option<&'static str>,
+    }
 }
 
 impl AuditArrays {
@@ -395,21 +338,5 @@ impl AuditArrays {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.id.is_empty()
-    }
-
-    /// The arrays bound as the next parameters of `q`, in column order.
-    pub(crate) fn bind_to<'q>(
-        self,
-        q: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments> {
-        q.bind(self.id)
-            .bind(self.org)
-            .bind(self.invitation)
-            .bind(self.at)
-            .bind(self.kind)
-            .bind(self.action)
-            .bind(self.actor)
-            .bind(self.before)
-            .bind(self.after)
     }
 }

@@ -8,7 +8,9 @@
 //! the organization's row is locked only while the server runs the call. With a commit hook
 //! the call runs inside `BEGIN` … `COMMIT` and the core's verdict decides, as before.
 //! (Migration `commit_without_empty_insert` replaced the function so that a commit with no
-//! new invitation runs no invitation insert.)
+//! new invitation runs no invitation insert; migration `commit_rows` added `apply_commit_rows`,
+//! the same statements taking each table's rows as one array of its composite type, the call
+//! the store makes now: 11 parameters where `apply_commit` took 80.)
 //!
 //! The call decides nothing and explains nothing: whatever the step-by-step commit would
 //! refuse makes it raise and write nothing, and the store runs the step-by-step commit
@@ -19,6 +21,7 @@ use crate::arrays::{
     AuditArrays, FinishArrays, InvitationArrays, LinkArrays, MemberArrays, MessageArrays,
 };
 use crate::codec;
+use crate::rows::RowTypes;
 use crate::seats::LockedSeats;
 use crate::sql::Statements;
 use invite_core::store::{Commit, StoreError, Write};
@@ -47,10 +50,12 @@ pub(crate) fn locks(c: &Commit) -> bool {
     c.seat_check.is_some() || !c.members.is_empty()
 }
 
-/// The call for `c`, its parameters bound. Fails only on a record it cannot encode.
+/// The call for `c`, its parameters bound, each table's rows as one array of its composite
+/// type in `types`. Fails only on a record it cannot encode.
 pub(crate) fn call<'q>(
     statement: &'q str,
     c: &'q Commit,
+    types: &RowTypes,
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
     // Updates first, in id order (row locks in one order), then inserts.
     let mut updates: Vec<&Invitation> = Vec::new();
@@ -80,30 +85,31 @@ pub(crate) fn call<'q>(
     for m in &c.outbox {
         messages.push(m)?;
     }
-    let q = sqlx::query(statement)
+    Ok(sqlx::query(statement)
         .bind(c.org.0)
         .bind(locks(c))
         .bind(c.seat_check.is_some())
         .bind(c.now)
-        .bind(is_insert);
-    let q = invitations.bind_to(q);
-    let q = members.bind_to(q);
-    let q = LinkArrays::of(&c.links)?.bind_to(q);
-    let q = FinishArrays::of(&c.outbox_updates).bind_to(q);
-    let q = messages.bind_to(q);
-    Ok(AuditArrays::of(&c.audit)?.bind_to(q))
+        .bind(is_insert)
+        .bind(invitations.rows(types.invitation)?)
+        .bind(members.rows(types.member)?)
+        .bind(LinkArrays::of(&c.links)?.rows(types.link)?)
+        .bind(FinishArrays::of(&c.outbox_updates).rows(types.finish)?)
+        .bind(messages.rows(types.message)?)
+        .bind(AuditArrays::of(&c.audit)?.rows(types.audit)?))
 }
 
 /// The call for `c` as its own transaction, on `sql`: `APPLY_COMMIT`, or with a seat check
 /// `APPLY_COMMIT_SEATS`, the verdict's SQL twin in the same
-/// statement (`$81` seats required, `$82` members added).
+/// statement (`$12` seats required, `$13` members added).
 pub(crate) fn call_alone<'q>(
     sql: &'q Statements,
     c: &'q Commit,
+    types: &RowTypes,
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
     Ok(match c.seat_check {
-        None => call(&sql.APPLY_COMMIT, c)?,
-        Some(check) => call(&sql.APPLY_COMMIT_SEATS, c)?
+        None => call(&sql.APPLY_COMMIT, c, types)?,
+        Some(check) => call(&sql.APPLY_COMMIT_SEATS, c, types)?
             .bind(i64::from(check.required))
             .bind(i64::from(check.new_members)),
     })

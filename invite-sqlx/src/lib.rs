@@ -14,6 +14,7 @@ mod hook;
 mod members;
 mod migrate;
 mod reads;
+mod rows;
 mod schema;
 mod seats;
 mod sql;
@@ -27,7 +28,7 @@ use invite_core::store::{Conflict, StoreError};
 use sql::Statements;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The PostgreSQL [`Store`](invite_core::Store). Cheap to clone: it holds a connection pool and its statements.
 ///
@@ -39,6 +40,9 @@ pub struct PgStore {
     pool: PgPool,
     schema: SchemaName,
     sql: Arc<Statements>,
+    /// The one-statement commit's composite types in this database, looked up by the first
+    /// commit that needs them (`rows.rs`): per store, since every database has its own OIDs.
+    row_types: Arc<OnceLock<rows::RowTypes>>,
 }
 
 /// The statements of the default schema, rendered once per process.
@@ -53,6 +57,7 @@ impl PgStore {
             pool,
             schema: SchemaName::default(),
             sql: DEFAULT_STATEMENTS.clone(),
+            row_types: Arc::default(),
         }
     }
 
@@ -74,7 +79,12 @@ impl PgStore {
             true => DEFAULT_STATEMENTS.clone(),
             false => Arc::new(Statements::render(&schema)),
         };
-        Ok(Self { pool, schema, sql })
+        Ok(Self {
+            pool,
+            schema,
+            sql,
+            row_types: Arc::default(),
+        })
     }
 
     /// Connects to `url` with [`PgStore::pool_options`] and answers a store on that pool in

@@ -2,6 +2,7 @@
 //! transaction (`commit.rs`). The outbox and view ports are in `views.rs`.
 
 use crate::codec::{self, backend};
+use crate::rows::RowTypes;
 use crate::{PgStore, aborted_is_conflict, commit, fast, seats};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -87,7 +88,20 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// The commit as one call of `apply_commit` (`fast.rs`): on its own without a seat check
+    /// The one-statement commit's composite types (`rows.rs`), looked up once per store;
+    /// `None` while the schema lacks them, so nothing is remembered until it has them.
+    async fn row_types(&self) -> Result<Option<RowTypes>, StoreError> {
+        if let Some(types) = self.row_types.get() {
+            return Ok(Some(*types));
+        }
+        let rows = sqlx::query(&self.sql.ROW_TYPES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(RowTypes::of(&rows)?.map(|types| *self.row_types.get_or_init(|| types)))
+    }
+
+    /// The commit as one call of `apply_commit_rows` (`fast.rs`): on its own without a seat check
     /// or hook (one round trip), else in a transaction that commits once the core's verdict
     /// on the counts under the lock said yes and the hook ran. `Ok(None)` when PostgreSQL
     /// refused the call (nothing of it is written): the caller commits step by step, which
@@ -101,10 +115,14 @@ impl PgStore {
             reminders_skipped: Vec::new(),
             versions: commit::stored_versions(commit),
         };
+        // A schema not yet migrated to `commit_rows` has no row types: step by step.
+        let Some(types) = self.row_types().await? else {
+            return Ok(None);
+        };
         if hook.is_none() {
             // One statement, its own transaction; with a seat check, the verdict's SQL twin
             // in it. Refused (seats included): `None`, and the step-by-step commit says why.
-            return match fast::call_alone(&self.sql, commit)?
+            return match fast::call_alone(&self.sql, commit, &types)?
                 .fetch_one(&self.pool)
                 .await
             {
@@ -113,7 +131,7 @@ impl PgStore {
                 Err(e) => Err(backend(e)),
             };
         }
-        let call = fast::call(&self.sql.APPLY_COMMIT, commit)?;
+        let call = fast::call(&self.sql.APPLY_COMMIT, commit, &types)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let row = match call.fetch_one(&mut *tx).await {
             Ok(row) => row,

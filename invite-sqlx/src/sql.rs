@@ -850,37 +850,40 @@ pub(crate) const MEMBERS_BY_USER: &str = concat!(
      WHERE m.org_id = $1 AND m.user_ref = $2 AND m.removed_at IS NULL \
      ORDER BY m.joined_at DESC, m.id DESC"
 );
-/// `apply_commit` called with its 80 parameters, `$1` to `$80`, for [`APPLY_COMMIT`] and
-/// [`APPLY_COMMIT_SEATS`].
+/// `apply_commit_rows` called with its 11 parameters, `$1` to `$11`, for [`APPLY_COMMIT`]
+/// and [`APPLY_COMMIT_SEATS`].
 macro_rules! apply_commit_call {
     () => {
-        "{schema}.apply_commit( \
-         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-         $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, \
-         $51, $52, $53, $54, $55, $56, $57, $58, $59, $60, $61, $62, $63, $64, $65, $66, \
-         $67, $68, $69, $70, $71, $72, $73, $74, $75, $76, $77, $78, $79, $80)"
+        "{schema}.apply_commit_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     };
 }
 
-/// The whole commit in one call (`fast.rs`, migration `commit_in_one_statement`): the seat
-/// lock (`$1` organization, `$2` lock or not, `$3` count reservations, `$4` now), then the
-/// arrays of `InvitationArrays` (with `$5`, which rows are inserts), `MemberArrays`,
-/// `LinkArrays`, `FinishArrays`, `MessageArrays` and `AuditArrays`, in that order.
+/// The whole commit in one call (`fast.rs`, migrations `commit_in_one_statement`,
+/// `commit_rows`): the seat lock (`$1` organization, `$2` lock or not, `$3` count
+/// reservations, `$4` now), which invitation rows are inserts (`$5`), then the rows of
+/// `InvitationArrays`, `MemberArrays`, `LinkArrays`, `FinishArrays`, `MessageArrays` and
+/// `AuditArrays`, each one array of its composite type (`rows.rs`), in that order.
 pub(crate) const APPLY_COMMIT: &str = concat!(
     "SELECT lock_limit, lock_policy, lock_members, lock_reserved FROM ",
     apply_commit_call!()
 );
 
 /// [`APPLY_COMMIT`] with the seat verdict in the same statement (migration
-/// `seat_verdict_in_the_commit`): `$81` seats required, `$82` members added; a refusal raises,
+/// `seat_verdict_in_the_commit`): `$12` seats required, `$13` members added; a refusal raises,
 /// so the call, its own transaction, writes nothing.
 pub(crate) const APPLY_COMMIT_SEATS: &str = concat!(
-    "SELECT {schema}.seats_admit(c.lock_limit, c.lock_members, c.lock_reserved, $81, $82) \
+    "SELECT {schema}.seats_admit(c.lock_limit, c.lock_members, c.lock_reserved, $12, $13) \
      FROM ",
     apply_commit_call!(),
     " c"
 );
+
+/// The OIDs of the one-statement commit's composite types (`rows.rs`) in the store's schema:
+/// none before the migration `commit_rows`.
+pub(crate) const ROW_TYPES: &str = "\
+SELECT t.typname::text AS name, t.oid AS element, t.typarray AS array FROM pg_type t \
+WHERE t.typnamespace = to_regnamespace('{schema}') AND t.typname IN ('invitation_row', \
+'member_row', 'link_row', 'finish_row', 'message_row', 'audit_row')";
 
 /// Where a template names the store's schema; [`Statements::render`] puts the quoted
 /// identifier in its place.
@@ -990,6 +993,7 @@ statements! {
     INSERT_WAITLIST,
     APPLY_COMMIT,
     APPLY_COMMIT_SEATS,
+    ROW_TYPES,
     INVITE_READS,
     SIGNUP_READS,
 }
