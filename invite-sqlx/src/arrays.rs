@@ -32,6 +32,10 @@ macro_rules! columns {
         pub(crate) struct $name $(<$lt>)? { $($vis $field: Vec<$ty>,)+ }
 
         impl $(<$lt>)? $name $(<$lt>)? {
+            /// The columns' names, in order: the fields of the composite type too.
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub(crate) const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+
             /// The arrays bound as the next parameters of `q`, in column order.
             pub(crate) fn bind_to<'q>(
                 self,
@@ -45,10 +49,9 @@ macro_rules! columns {
 
             /// The same values as rows of the table's composite type `ty`, one parameter.
             pub(crate) fn rows(&self, ty: RowType) -> Result<RowArray, StoreError> {
-                const FIELDS: i32 = [$(stringify!($field)),+].len() as i32;
                 let mut rows = RowArray::new(ty);
                 for n in 0..[$(self.$field.len()),+][0] {
-                    let row = rows.begin_row(FIELDS);
+                    let row = rows.begin_row(Self::FIELDS.len() as i32);
                     $(rows.field(&self.$field[n])?;)+
                     rows.end_row(row)?;
                 }
@@ -62,7 +65,7 @@ columns! {
     /// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
     InvitationArrays {
         id: Uuid,
-        org: Uuid,
+        org_id: Uuid,
         channel: &'static str,
         address_key: String,
         email_key: Option<String>,
@@ -80,7 +83,7 @@ columns! {
         link_generation: i64,
         failure: Option<String>,
         signed_up_at: Option<DateTime<Utc>>,
-        member: Option<Uuid>,
+        member_id: Option<Uuid>,
         first_login_at: Option<DateTime<Utc>>,
         completed_at: Option<DateTime<Utc>>,
         completed_by: Option<&'static str>,
@@ -96,7 +99,7 @@ impl InvitationArrays {
     pub(crate) fn push(&mut self, invitation: &Invitation) -> Result<(), StoreError> {
         let i = invitation.to_record();
         self.id.push(i.id.0);
-        self.org.push(i.org.0);
+        self.org_id.push(i.org.0);
         self.channel.push(channel_name(i.channel));
         let key = i.contact.key_for(i.channel).ok_or_else(|| {
             backend(format!(
@@ -123,7 +126,7 @@ impl InvitationArrays {
         self.failure
             .push(i.failure.as_ref().map(to_json_text).transpose()?);
         self.signed_up_at.push(i.signed_up_at);
-        self.member.push(i.member.map(|m| m.0));
+        self.member_id.push(i.member.map(|m| m.0));
         self.first_login_at.push(i.first_login_at);
         self.completed_at.push(i.completed.map(|(at, _)| at));
         self.completed_by
@@ -150,13 +153,13 @@ impl InvitationArrays {
 columns! {
     MemberArrays {
         id: Uuid,
-        org: Uuid,
+        org_id: Uuid,
         email_key: Option<String>,
         phone: Option<String>,
         contact: String,
         user_ref: Option<String>,
         access: String,
-        invitation: Option<Uuid>,
+        invitation_id: Option<Uuid>,
         joined_at: DateTime<Utc>,
         removed_at: Option<DateTime<Utc>>,
         version: i64,
@@ -166,7 +169,7 @@ columns! {
 impl MemberArrays {
     pub(crate) fn push(&mut self, m: &Member) -> Result<(), StoreError> {
         self.id.push(m.id.0);
-        self.org.push(m.org.0);
+        self.org_id.push(m.org.0);
         self.email_key
             .push(m.contact.email_address().map(|e| e.key().to_owned()));
         self.phone
@@ -174,7 +177,7 @@ impl MemberArrays {
         self.contact.push(to_json_text(&m.contact)?);
         self.user_ref.push(m.user_ref.as_ref().map(|u| u.0.clone()));
         self.access.push(to_json_text(&m.access)?);
-        self.invitation.push(m.invitation.map(|i| i.0));
+        self.invitation_id.push(m.invitation.map(|i| i.0));
         self.joined_at.push(m.joined_at);
         self.removed_at.push(m.removed_at);
         self.version.push(int(m.version)?);
@@ -190,8 +193,8 @@ impl MemberArrays {
 columns! {
     MessageArrays {
         pub(crate) id: Uuid,
-        org: Uuid,
-        invitation: Uuid,
+        org_id: Uuid,
+        invitation_id: Uuid,
         kind: &'static str,
         link_generation: i64,
         reminder_day: Option<NaiveDate>,
@@ -210,8 +213,8 @@ columns! {
 impl MessageArrays {
     pub(crate) fn push(&mut self, m: &OutboxMessage) -> Result<(), StoreError> {
         self.id.push(m.id.0);
-        self.org.push(m.org.0);
-        self.invitation.push(m.invitation.0);
+        self.org_id.push(m.org.0);
+        self.invitation_id.push(m.invitation.0);
         self.kind.push(kind_name(m.kind));
         self.link_generation.push(int(m.link_generation)?);
         self.reminder_day.push(m.reminder_day);
@@ -233,7 +236,7 @@ columns! {
     /// New link hashes, in `INSERT_LINKS` order.
     LinkArrays {
         hash: [u8; 32],
-        invitation: Uuid,
+        invitation_id: Uuid,
         generation: i64,
         issued_at: DateTime<Utc>,
     }
@@ -244,7 +247,7 @@ impl LinkArrays {
         let mut a = Self::default();
         for l in links {
             a.hash.push(l.hash.0);
-            a.invitation.push(l.invitation.0);
+            a.invitation_id.push(l.invitation.0);
             a.generation.push(int(l.generation)?);
             a.issued_at.push(l.issued_at);
         }
@@ -305,14 +308,14 @@ columns! {
     /// Audit events, in the order given, in `INSERT_AUDIT` order.
     AuditArrays {
         id: Uuid,
-        org: Uuid,
-        invitation: Option<Uuid>,
+        org_id: Uuid,
+        invitation_id: Option<Uuid>,
         at: DateTime<Utc>,
         kind: String,
         action: String,
         actor: String,
-        before: Option<&'static str>,
-        after: Option<&'static str>,
+        before_status: Option<&'static str>,
+        after_status: Option<&'static str>,
     }
 }
 
@@ -323,20 +326,58 @@ impl AuditArrays {
         let mut a = Self::default();
         for e in events {
             a.id.push(e.id.0);
-            a.org.push(e.org.0);
-            a.invitation.push(e.invitation.map(|i: InvitationId| i.0));
+            a.org_id.push(e.org.0);
+            a.invitation_id
+                .push(e.invitation.map(|i: InvitationId| i.0));
             a.at.push(e.at);
             let action = to_json_text(&e.action)?;
             a.kind.push(codec::audit_kind(&action)?);
             a.action.push(action);
             a.actor.push(to_json_text(&e.actor)?);
-            a.before.push(e.before.map(status_name));
-            a.after.push(e.after.map(status_name));
+            a.before_status.push(e.before.map(status_name));
+            a.after_status.push(e.after.map(status_name));
         }
         Ok(a)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.id.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PgStore;
+    use sqlx::PgPool;
+
+    /// Each composite type of migration `commit_rows` has its struct's columns, by name and
+    /// in order. Two fields of one type swapped would pass every type check on the way in and
+    /// write each one's values into the other's column.
+    #[sqlx::test(migrations = false)]
+    async fn each_row_type_has_the_columns_of_its_arrays_in_their_order(pool: PgPool) {
+        PgStore::new(pool.clone())
+            .migrate()
+            .await
+            .expect("the migrations apply");
+        for (ty, fields) in [
+            ("invitation_row", InvitationArrays::FIELDS),
+            ("member_row", MemberArrays::FIELDS),
+            ("link_row", LinkArrays::FIELDS),
+            ("finish_row", FinishArrays::FIELDS),
+            ("message_row", MessageArrays::FIELDS),
+            ("audit_row", AuditArrays::FIELDS),
+        ] {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT a.attname::text FROM pg_attribute a \
+                 WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE oid = to_regtype($1)) \
+                   AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            )
+            .bind(format!("invite.{ty}"))
+            .fetch_all(&pool)
+            .await
+            .expect("the catalog answers");
+            assert_eq!(names, fields, "the fields of {ty}");
+        }
     }
 }

@@ -850,6 +850,7 @@ pub(crate) const MEMBERS_BY_USER: &str = concat!(
      WHERE m.org_id = $1 AND m.user_ref = $2 AND m.removed_at IS NULL \
      ORDER BY m.joined_at DESC, m.id DESC"
 );
+
 /// `apply_commit_rows` called with its 11 parameters, `$1` to `$11`, for [`APPLY_COMMIT`]
 /// and [`APPLY_COMMIT_SEATS`].
 macro_rules! apply_commit_call {
