@@ -27,9 +27,11 @@ def read_log(log, offset):
 
 
 def last_statement(lines, marker):
-    """The text of the last logged prepared statement containing `marker`, and its
-    parameters as SQL literals by number."""
-    found = [i for i, l in enumerate(lines) if "execute sqlx_s_" in l and marker in l]
+    """The text of the last logged prepared statement containing `marker` (or any of a
+    tuple of them), and its parameters as SQL literals by number."""
+    markers = (marker,) if isinstance(marker, str) else marker
+    found = [i for i, l in enumerate(lines)
+             if "execute sqlx_s_" in l and any(m in l for m in markers)]
     if not found:
         sys.exit(f"no logged statement containing {marker!r}")
     i = found[-1]
@@ -107,7 +109,9 @@ def reads():
     log, offset, work, link, now = sys.argv[2:7]
     lines = read_log(log, int(offset))
     undo = open(f"{work}/undo.sql", encoding="utf-8").read().replace("ROLLBACK;\n", "")
-    for name, marker in (("read", "WITH l AS (SELECT k.hash"),
+    # The signup read as one row, or (a bench built before) as a `UNION ALL` of records.
+    for name, marker in (("read", ("SELECT l.hash, l.invitation_id, l.generation",
+                                   "WITH l AS (SELECT k.hash")),
                          ("baseline", "WITH k AS (SELECT invitation_id")):
         text, _ = last_statement(lines, marker)
         write(work, f"prepare_{name}.sql",

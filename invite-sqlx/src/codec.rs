@@ -203,9 +203,48 @@ pub(crate) fn audit_kind(action_json: &str) -> Result<String, StoreError> {
 
 // ------------------------------------------------------------------ rows
 
+/// The names of the organization columns in a row: `ORGANIZATION`'s, or prefixed.
+pub(crate) struct OrganizationColumns {
+    id: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    msp_id: &'static str,
+    settings: &'static str,
+    version: &'static str,
+}
+
+impl OrganizationColumns {
+    /// As `organization_columns!` names them.
+    pub(crate) const PLAIN: Self = Self {
+        id: "id",
+        name: "name",
+        kind: "kind",
+        msp_id: "msp_id",
+        settings: "settings",
+        version: "version",
+    };
+    /// Prefixed `o_`, beside an invitation's in one row (`SIGNUP_READS`).
+    pub(crate) const PREFIXED: Self = Self {
+        id: "o_id",
+        name: "o_name",
+        kind: "o_kind",
+        msp_id: "o_msp_id",
+        settings: "o_settings",
+        version: "o_version",
+    };
+}
+
 pub(crate) fn organization(row: &PgRow) -> Result<Organization, StoreError> {
-    let kind: String = get(row, "kind")?;
-    let msp: Option<Uuid> = get(row, "msp_id")?;
+    organization_in(row, &OrganizationColumns::PLAIN)
+}
+
+/// The organization in `row` under the column names `c`.
+pub(crate) fn organization_in(
+    row: &PgRow,
+    c: &OrganizationColumns,
+) -> Result<Organization, StoreError> {
+    let kind: String = get(row, c.kind)?;
+    let msp: Option<Uuid> = get(row, c.msp_id)?;
     let kind = match (kind.as_str(), msp) {
         ("standalone", None) => OrgKind::Standalone,
         ("msp", None) => OrgKind::Msp,
@@ -213,11 +252,11 @@ pub(crate) fn organization(row: &PgRow) -> Result<Organization, StoreError> {
         (other, _) => return Err(corrupt("organization kind", other)),
     };
     Ok(Organization {
-        id: OrgId(get(row, "id")?),
-        name: get(row, "name")?,
+        id: OrgId(get(row, c.id)?),
+        name: get(row, c.name)?,
         kind,
-        settings: from_json(get(row, "settings")?)?,
-        version: get_u64(row, "version")?,
+        settings: from_json(get(row, c.settings)?)?,
+        version: get_u64(row, c.version)?,
     })
 }
 

@@ -340,24 +340,23 @@ impl RecordStore for PgStore {
         hash: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<Option<SignupReads>, StoreError> {
-        let rows = sqlx::query(&self.sql.SIGNUP_READS)
+        let Some(row) = sqlx::query(&self.sql.SIGNUP_READS)
             .bind(hash.0)
             .bind(now)
-            .fetch_all(&self.pool)
+            .fetch_optional(&self.pool)
             .await
-            .map_err(backend)?;
-        let rows = Rows::sort(&rows)?;
-        let Some(link) = rows.of("link").next() else {
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let link = codec::link(link)?;
-        let invitation = rows
-            .of("invitation")
-            .next()
-            .map(codec::invitation)
-            .transpose()?;
-        let org_row = rows.of("org").next();
-        let (Some(invitation), Some(org_row)) = (invitation.clone(), org_row) else {
+        let link = codec::link(&row)?;
+        let invitation = match row.try_get::<Option<uuid::Uuid>, _>("id") {
+            Ok(Some(_)) => Some(codec::invitation(&row)?),
+            Ok(None) => None,
+            Err(e) => return Err(backend(e)),
+        };
+        let org_id: Option<uuid::Uuid> = row.try_get("o_id").map_err(backend)?;
+        let (Some(invitation), Some(_)) = (invitation.clone(), org_id) else {
             return Ok(Some(SignupReads {
                 link,
                 invitation,
@@ -366,11 +365,26 @@ impl RecordStore for PgStore {
                 seats: Seats::new(0, 0),
             }));
         };
-        let members = members_in_key_order(rows.of("member"), &invitation.contact.keys())?;
+        let member_ids: Vec<uuid::Uuid> = row.try_get("member_ids").map_err(backend)?;
+        let members = match member_ids.is_empty() {
+            true => Vec::new(),
+            // Already a member at the address: rare, so a statement of its own.
+            false => {
+                let rows = sqlx::query(&self.sql.MEMBERS_BY_IDS)
+                    .bind(member_ids)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                members_in_key_order(rows.iter(), &invitation.contact.keys())?
+            }
+        };
         Ok(Some(SignupReads {
             link,
-            org: Some(codec::organization(org_row)?),
-            seats: seats::from_row(org_row)?,
+            org: Some(codec::organization_in(
+                &row,
+                &codec::OrganizationColumns::PREFIXED,
+            )?),
+            seats: seats::from_row(&row)?,
             invitation: Some(invitation),
             members,
         }))
