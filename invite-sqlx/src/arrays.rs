@@ -33,7 +33,6 @@ macro_rules! columns {
 
         impl $(<$lt>)? $name $(<$lt>)? {
             /// The columns' names, in order: the fields of the composite type too.
-            #[cfg_attr(not(test), allow(dead_code))]
             pub(crate) const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
 
             /// The arrays bound as the next parameters of `q`, in column order.

@@ -350,20 +350,21 @@ impl RecordStore for PgStore {
             return Ok(None);
         };
         let link = codec::link(&row)?;
-        let invitation = match row.try_get::<Option<uuid::Uuid>, _>("id") {
-            Ok(Some(_)) => Some(codec::invitation(&row)?),
-            Ok(None) => None,
-            Err(e) => return Err(backend(e)),
-        };
+        // The joins' columns are NULL where the invitation or organization is missing.
+        let invitation_id: Option<uuid::Uuid> = row.try_get("id").map_err(backend)?;
+        let invitation = invitation_id.map(|_| codec::invitation(&row)).transpose()?;
         let org_id: Option<uuid::Uuid> = row.try_get("o_id").map_err(backend)?;
-        let (Some(invitation), Some(_)) = (invitation.clone(), org_id) else {
-            return Ok(Some(SignupReads {
-                link,
-                invitation,
-                org: None,
-                members: Vec::new(),
-                seats: Seats::new(0, 0),
-            }));
+        let invitation = match (invitation, org_id) {
+            (Some(invitation), Some(_)) => invitation,
+            (invitation, _) => {
+                return Ok(Some(SignupReads {
+                    link,
+                    invitation,
+                    org: None,
+                    members: Vec::new(),
+                    seats: Seats::new(0, 0),
+                }));
+            }
         };
         let member_ids: Vec<uuid::Uuid> = row.try_get("member_ids").map_err(backend)?;
         let members = match member_ids.is_empty() {
