@@ -104,6 +104,10 @@ struct Bench {
     people: usize,
     clock: Arc<ManualClock>,
     service: Arc<Service>,
+    /// The service's store, for its group-commit figures.
+    store: PgStore,
+    /// The same service on a store that never groups commits.
+    ungrouped: Arc<Service>,
 }
 
 /// Where the messages go.
@@ -120,8 +124,14 @@ impl Bench {
             max_bulk: 1_000,
             ..ServiceConfig::default()
         };
+        let store = PgStore::new(pool.clone());
         let service = Arc::new(InvitationService::with_config(
-            PgStore::new(pool.clone()),
+            store.clone(),
+            clock.clone(),
+            config.clone(),
+        ));
+        let ungrouped = Arc::new(InvitationService::with_config(
+            PgStore::new(pool.clone()).group_commits(false),
             clock.clone(),
             config,
         ));
@@ -131,6 +141,8 @@ impl Bench {
             people,
             clock,
             service,
+            store,
+            ungrouped,
         }
     }
 
@@ -182,11 +194,13 @@ impl Bench {
 
     async fn accept(&self) -> Result<(), BoxError> {
         for tasks in [1, ACCEPT_TASKS] {
+            let before = self.store.group_commit_stats();
             let (library, baseline) = pair(
-                || self.library_accept(tasks),
+                || self.library_accept(&self.service, tasks),
                 || self.baseline_accept(tasks),
             )
             .await?;
+            let after = self.store.group_commit_stats();
             let how = if tasks == 1 {
                 "sequential".to_owned()
             } else {
@@ -199,6 +213,34 @@ impl Bench {
                 baseline,
                 DJANGO_ACCEPT,
             );
+            let (calls, grouped) = (
+                after.group_calls - before.group_calls,
+                after.grouped_commits - before.grouped_commits,
+            );
+            println!(
+                "e2e/accept {} ({how}): {grouped} of {} signups' commits went in {calls} group \
+                 calls ({:.1} a call), {} groups refused",
+                self.people,
+                2 * self.people,
+                grouped as f64 / calls.max(1) as f64,
+                after.refused_groups - before.refused_groups,
+            );
+            if tasks > 1 {
+                // The same work on a store that never groups: what grouping itself gives.
+                let (off, on) = pair(
+                    || self.library_accept(&self.ungrouped, tasks),
+                    || self.library_accept(&self.service, tasks),
+                )
+                .await?;
+                let rate = |t: Duration| 2.0 * self.people as f64 / t.as_secs_f64();
+                println!(
+                    "e2e/accept {} ({how}): group commit off {:.0}/s, on {:.0}/s (ratio {:.2})",
+                    self.people,
+                    rate(off),
+                    rate(on),
+                    off.as_secs_f64() / on.as_secs_f64(),
+                );
+            }
         }
         Ok(())
     }
@@ -383,9 +425,13 @@ impl Bench {
         Ok(tokens)
     }
 
-    async fn library_accept(&self, tasks: usize) -> Result<Duration, BoxError> {
+    async fn library_accept(
+        &self,
+        service: &Arc<Service>,
+        tasks: usize,
+    ) -> Result<Duration, BoxError> {
         let tokens = self.delivered().await?;
-        let service = self.service.clone();
+        let service = service.clone();
         spread(tokens, tasks, move |token| {
             let service = service.clone();
             async move {

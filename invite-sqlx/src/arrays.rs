@@ -242,7 +242,9 @@ columns! {
 }
 
 impl LinkArrays {
-    pub(crate) fn of(links: &[LinkRecord]) -> Result<Self, StoreError> {
+    pub(crate) fn of<'l>(
+        links: impl IntoIterator<Item = &'l LinkRecord>,
+    ) -> Result<Self, StoreError> {
         let mut a = Self::default();
         for l in links {
             a.hash.push(l.hash.0);
@@ -269,8 +271,8 @@ columns! {
 }
 
 impl<'c> FinishArrays<'c> {
-    pub(crate) fn of(updates: &'c [OutboxUpdate]) -> Self {
-        let mut updates: Vec<&OutboxUpdate> = updates.iter().collect();
+    pub(crate) fn of(updates: impl IntoIterator<Item = &'c OutboxUpdate>) -> Self {
+        let mut updates: Vec<&OutboxUpdate> = updates.into_iter().collect();
         updates.sort_by_key(|u| u.id);
         let mut a = Self::default();
         for u in updates {

@@ -156,8 +156,14 @@ pub(crate) fn precheck(c: &Commit) -> Result<(), StoreError> {
             });
         }
     }
+    precheck_group(&[c])
+}
+
+/// [`precheck`]'s invitation rule over a group applied in one call (`group.rs`): each
+/// invitation is written once by the whole group.
+pub(crate) fn precheck_group(group: &[&Commit]) -> Result<(), StoreError> {
     let mut seen = HashSet::new();
-    for w in &c.invitations {
+    for w in group.iter().flat_map(|c| &c.invitations) {
         let inv = w.record();
         if matches!(w, Write::Insert(_)) && inv.version() != 0 || !seen.insert(inv.id) {
             return refuse(Conflict::Version {

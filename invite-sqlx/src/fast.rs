@@ -25,7 +25,7 @@ use crate::rows::RowTypes;
 use crate::seats::LockedSeats;
 use crate::sql::Statements;
 use invite_core::store::{Commit, StoreError, Write};
-use invite_core::{Invitation, SeatPolicy};
+use invite_core::{Invitation, SeatCheck, SeatPolicy};
 use sqlx::Row;
 
 /// Whether the one-statement commit covers `c`: every commit but those that write an
@@ -50,17 +50,24 @@ pub(crate) fn locks(c: &Commit) -> bool {
     c.seat_check.is_some() || !c.members.is_empty()
 }
 
-/// The call for `c`, its parameters bound, each table's rows as one array of its composite
-/// type in `types`. Fails only on a record it cannot encode.
+/// The call for `group`, commits of one organization applied together (one commit, or a
+/// group from `group.rs`), its parameters bound, each table's rows as one array of its
+/// composite type in `types`. The lock is taken if any commit takes it, live reservations
+/// are counted if any has a seat check, at the earliest instant of those (a reservation
+/// live later is live then too, so the count is never too low). Fails only on a record it
+/// cannot encode.
 pub(crate) fn call<'q>(
     statement: &'q str,
-    c: &'q Commit,
+    group: &[&Commit],
     types: &RowTypes,
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
+    let first = group
+        .first()
+        .ok_or_else(|| StoreError::Backend("a commit call needs at least one commit".into()))?;
     // Updates first, in id order (row locks in one order), then inserts.
     let mut updates: Vec<&Invitation> = Vec::new();
     let mut inserts: Vec<&Invitation> = Vec::new();
-    for w in &c.invitations {
+    for w in group.iter().flat_map(|c| &c.invitations) {
         match w {
             Write::Update(i) => updates.push(i),
             Write::Insert(i) => inserts.push(i),
@@ -68,7 +75,7 @@ pub(crate) fn call<'q>(
     }
     updates.sort_by_key(|i| i.id);
     let mut invitations = InvitationArrays::default();
-    let mut is_insert = Vec::with_capacity(c.invitations.len());
+    let mut is_insert = Vec::with_capacity(updates.len() + inserts.len());
     for (i, insert) in updates
         .iter()
         .map(|i| (i, false))
@@ -78,41 +85,50 @@ pub(crate) fn call<'q>(
         is_insert.push(insert);
     }
     let mut members = MemberArrays::default();
-    for w in &c.members {
+    for w in group.iter().flat_map(|c| &c.members) {
         members.push(w.record())?;
     }
     let mut messages = MessageArrays::default();
-    for m in &c.outbox {
+    for m in group.iter().flat_map(|c| &c.outbox) {
         messages.push(m)?;
     }
+    let now = group
+        .iter()
+        .filter(|c| c.seat_check.is_some())
+        .map(|c| c.now)
+        .min()
+        .unwrap_or(first.now);
     Ok(sqlx::query(statement)
-        .bind(c.org.0)
-        .bind(locks(c))
-        .bind(c.seat_check.is_some())
-        .bind(c.now)
+        .bind(first.org.0)
+        .bind(group.iter().any(|c| locks(c)))
+        .bind(group.iter().any(|c| c.seat_check.is_some()))
+        .bind(now)
         .bind(is_insert)
         .bind(invitations.rows(types.invitation)?)
         .bind(members.rows(types.member)?)
-        .bind(LinkArrays::of(&c.links)?.rows(types.link)?)
-        .bind(FinishArrays::of(&c.outbox_updates).rows(types.finish)?)
+        .bind(LinkArrays::of(group.iter().flat_map(|c| &c.links))?.rows(types.link)?)
+        .bind(FinishArrays::of(group.iter().flat_map(|c| &c.outbox_updates)).rows(types.finish)?)
         .bind(messages.rows(types.message)?)
-        .bind(AuditArrays::of(&c.audit)?.rows(types.audit)?))
+        .bind(AuditArrays::of(group.iter().flat_map(|c| &c.audit))?.rows(types.audit)?))
 }
 
-/// The call for `c` as its own transaction, on `sql`: `APPLY_COMMIT`, or with a seat check
-/// `APPLY_COMMIT_SEATS`, the verdict's SQL twin in the same
-/// statement (`$12` seats required, `$13` members added).
+/// The call for `group` as its own transaction, on `sql`: `APPLY_COMMIT`, or with a seat
+/// check `APPLY_COMMIT_SEATS`, the verdict's SQL twin in the same statement (`$12` seats
+/// required, `$13` members added) on the group's checks together
+/// ([`SeatCheck::together`]).
 pub(crate) fn call_alone<'q>(
     sql: &'q Statements,
-    c: &'q Commit,
+    group: &[&Commit],
     types: &RowTypes,
 ) -> Result<sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, StoreError> {
-    Ok(match c.seat_check {
-        None => call(&sql.APPLY_COMMIT, c, types)?,
-        Some(check) => call(&sql.APPLY_COMMIT_SEATS, c, types)?
-            .bind(i64::from(check.required))
-            .bind(i64::from(check.new_members)),
-    })
+    Ok(
+        match SeatCheck::together(group.iter().filter_map(|c| c.seat_check)) {
+            None => call(&sql.APPLY_COMMIT, group, types)?,
+            Some(check) => call(&sql.APPLY_COMMIT_SEATS, group, types)?
+                .bind(i64::from(check.required))
+                .bind(i64::from(check.new_members)),
+        },
+    )
 }
 
 /// The seat counts the call read under the lock: `None` without a lock, or when the

@@ -10,6 +10,7 @@ mod calendar;
 mod codec;
 mod commit;
 mod fast;
+mod group;
 mod hook;
 mod members;
 mod migrate;
@@ -21,6 +22,7 @@ mod sql;
 mod views;
 mod waitlist;
 
+pub use group::{GroupCallFailed, GroupCommitStats};
 pub use hook::{CommitHook, HookFailed, HookFuture, HookedStore, SignupHook};
 pub use schema::{DEFAULT_SCHEMA, InvalidSchemaName, SchemaName};
 
@@ -43,6 +45,9 @@ pub struct PgStore {
     /// The one-statement commit's composite types in this database, looked up by the first
     /// commit that needs them (`rows.rs`): per store, since every database has its own OIDs.
     row_types: Arc<OnceLock<rows::RowTypes>>,
+    /// Concurrent seat-checked commits of one organization applied together (`group.rs`);
+    /// `None` when [`PgStore::group_commits`] turned it off.
+    groups: Option<Arc<group::Groups>>,
 }
 
 /// The statements of the default schema, rendered once per process.
@@ -58,6 +63,7 @@ impl PgStore {
             schema: SchemaName::default(),
             sql: DEFAULT_STATEMENTS.clone(),
             row_types: Arc::default(),
+            groups: Some(Arc::default()),
         }
     }
 
@@ -84,6 +90,7 @@ impl PgStore {
             schema,
             sql,
             row_types: Arc::default(),
+            groups: Some(Arc::default()),
         })
     }
 
@@ -123,6 +130,31 @@ impl PgStore {
     /// ```
     pub fn pool_options() -> PgPoolOptions {
         PgPoolOptions::new().test_before_acquire(false)
+    }
+
+    /// Whether concurrent commits of one organization that check seats (signups, invites
+    /// under `ReserveOnInvite`, members added) are applied together, on by default. They wait
+    /// on the organization's row one after another anyway (R3.4); together, while one call
+    /// runs the others queue and then go as one call, one lock and one flush, each still
+    /// answered as if alone: a group the database refuses is applied commit by commit, and
+    /// a commit arriving when none of its organization runs goes at once. Off, every commit
+    /// is its own call. Commits with a [`CommitHook`] are never grouped.
+    ///
+    /// ```no_run
+    /// # async fn run(pool: sqlx::PgPool) {
+    /// let store = invite_sqlx::PgStore::new(pool).group_commits(false);
+    /// assert_eq!(store.group_commit_stats().group_calls, 0);
+    /// # }
+    /// ```
+    pub fn group_commits(mut self, on: bool) -> Self {
+        self.groups = on.then(Arc::default);
+        self
+    }
+
+    /// How many commits went in groups since the store was made (shared by its clones):
+    /// all zero while signups come one at a time, or with [`PgStore::group_commits`] off.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.groups.as_ref().map(|g| g.stats()).unwrap_or_default()
     }
 
     /// The pool.

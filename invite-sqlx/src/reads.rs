@@ -50,6 +50,21 @@ impl PgStore {
         commit: Commit,
         hook: Option<&dyn crate::CommitHook>,
     ) -> Result<CommitOutcome, StoreError> {
+        if let (None, Some(groups)) = (hook, &self.groups) {
+            if crate::group::joins(&commit) {
+                commit::precheck(&commit)?;
+                return self.commit_in_group(groups, commit).await;
+            }
+        }
+        self.commit_alone(commit, hook).await
+    }
+
+    /// [`PgStore::commit_in_transaction`] for this commit alone, never grouped.
+    pub(crate) async fn commit_alone(
+        &self,
+        commit: Commit,
+        hook: Option<&dyn crate::CommitHook>,
+    ) -> Result<CommitOutcome, StoreError> {
         if fast::covers(&commit) {
             commit::precheck(&commit)?;
             // `None`: refused somewhere; step by step, which says why.
@@ -90,7 +105,7 @@ impl PgStore {
 impl PgStore {
     /// The one-statement commit's composite types (`rows.rs`), looked up once per store;
     /// `None` while the schema lacks them, so nothing is remembered until it has them.
-    async fn row_types(&self) -> Result<Option<RowTypes>, StoreError> {
+    pub(crate) async fn row_types(&self) -> Result<Option<RowTypes>, StoreError> {
         if let Some(types) = self.row_types.get() {
             return Ok(Some(*types));
         }
@@ -122,7 +137,7 @@ impl PgStore {
         if hook.is_none() {
             // One statement, its own transaction; with a seat check, the verdict's SQL twin
             // in it. Refused (seats included): `None`, and the step-by-step commit says why.
-            return match fast::call_alone(&self.sql, commit, &types)?
+            return match fast::call_alone(&self.sql, &[commit], &types)?
                 .fetch_one(&self.pool)
                 .await
             {
@@ -131,7 +146,7 @@ impl PgStore {
                 Err(e) => Err(backend(e)),
             };
         }
-        let call = fast::call(&self.sql.APPLY_COMMIT, commit, &types)?;
+        let call = fast::call(&self.sql.APPLY_COMMIT, &[commit], &types)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let row = match call.fetch_one(&mut *tx).await {
             Ok(row) => row,

@@ -137,6 +137,33 @@ impl SeatCheck {
         }
         Ok(())
     }
+
+    /// One check standing for `checks` applied together in one commit, under one lock (a
+    /// store's group commit of concurrent commits of one organization); `None` for no checks.
+    ///
+    /// The seats are summed, and so are the members: if the combined check's verdict admits
+    /// the group on the counts before it, then each check, in any order, admits its own
+    /// commit on the counts the earlier ones left, because no commit takes more seats than
+    /// its check requires nor adds more members than it names (a signup claims its one seat
+    /// or converts its own reservation, an invite reserves at most what it requires). The
+    /// reverse does not hold: a group refused together may fit one by one, so a store that
+    /// groups commits applies each alone when the group is refused, and each then gets its
+    /// own verdict (R3.4 holds either way).
+    ///
+    /// ```
+    /// use invite_core::SeatCheck;
+    /// let two = SeatCheck::together([SeatCheck::claim_member(), SeatCheck::claim_member()]);
+    /// assert_eq!(two, Some(SeatCheck { required: 2, new_members: 2, live_hold_seats: false }));
+    /// assert!(two.unwrap().verdict(5, 3, 0).is_ok());
+    /// assert!(two.unwrap().verdict(5, 4, 0).is_err()); // one would fit; the store tries each
+    /// ```
+    pub fn together(checks: impl IntoIterator<Item = SeatCheck>) -> Option<SeatCheck> {
+        checks.into_iter().reduce(|a, b| SeatCheck {
+            required: a.required.saturating_add(b.required),
+            new_members: a.new_members.saturating_add(b.new_members),
+            live_hold_seats: a.live_hold_seats || b.live_hold_seats,
+        })
+    }
 }
 
 /// One atomic change: the unit of every decision.
@@ -227,5 +254,131 @@ impl StoredVersions {
     /// The stored version of organization `id`, if the commit wrote it.
     pub fn organization(&self, id: OrgId) -> Option<u64> {
         self.organization.and_then(|(o, v)| (o == id).then_some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeatCheck;
+
+    /// A check with what its commit does to the counts: `(members added, reservations
+    /// taken, reservations converted)`, as the core's decisions pair them.
+    const KINDS: [(SeatCheck, u32, u32, u32); 6] = [
+        // A signup claiming a free seat (ClaimOnSignup), or a member added directly.
+        (
+            SeatCheck {
+                required: 1,
+                new_members: 1,
+                live_hold_seats: false,
+            },
+            1,
+            0,
+            0,
+        ),
+        // A reserved signup (ReserveOnInvite): its invitation's reservation becomes a member.
+        (
+            SeatCheck {
+                required: 0,
+                new_members: 1,
+                live_hold_seats: false,
+            },
+            1,
+            0,
+            1,
+        ),
+        // An invite under ClaimOnSignup: needs a free seat, takes none.
+        (
+            SeatCheck {
+                required: 1,
+                new_members: 0,
+                live_hold_seats: false,
+            },
+            0,
+            0,
+            0,
+        ),
+        // Invites under ReserveOnInvite: each reserves the seats it requires.
+        (
+            SeatCheck {
+                required: 1,
+                new_members: 0,
+                live_hold_seats: false,
+            },
+            0,
+            1,
+            0,
+        ),
+        (
+            SeatCheck {
+                required: 2,
+                new_members: 0,
+                live_hold_seats: false,
+            },
+            0,
+            2,
+            0,
+        ),
+        // A bulk invite under ReserveOnInvite that created nothing still needs one seat.
+        (
+            SeatCheck {
+                required: 1,
+                new_members: 0,
+                live_hold_seats: false,
+            },
+            0,
+            0,
+            0,
+        ),
+    ];
+
+    /// R3.4: whatever a group's combined check admits, its commits one after another admit
+    /// too, each on the counts the earlier ones left: grouping never lets a seat be taken
+    /// twice. Every group of up to three kinds, over every limit and count up to 5.
+    #[test]
+    fn r3_4_a_group_admitted_together_is_admitted_one_by_one() {
+        let mut groups: Vec<Vec<usize>> = (0..KINDS.len()).map(|a| vec![a]).collect();
+        for _ in 0..2 {
+            let longer: Vec<Vec<usize>> = groups
+                .iter()
+                .flat_map(|g| (0..KINDS.len()).map(move |k| [g.clone(), vec![k]].concat()))
+                .collect();
+            groups.extend(longer);
+        }
+        let mut admitted = 0;
+        for group in &groups {
+            let together = SeatCheck::together(group.iter().map(|&k| KINDS[k].0)).unwrap();
+            // Each reserved signup converts its own live reservation: counted in `reserved`.
+            let own: u32 = group.iter().map(|&k| KINDS[k].3).sum();
+            for limit in 0..=5 {
+                for members in 0..=5 {
+                    for reserved in own..=5 {
+                        if together.verdict(limit, members, reserved).is_err() {
+                            continue;
+                        }
+                        admitted += 1;
+                        let (mut m, mut r) = (members, reserved);
+                        for &k in group {
+                            let (check, added, taken, converted) = KINDS[k];
+                            assert!(
+                                check.verdict(limit, m, r).is_ok(),
+                                "{group:?} admitted together at {limit}/{members}/{reserved}, \
+                                 refused one by one at {m}/{r}"
+                            );
+                            m += added;
+                            r = r + taken - converted;
+                        }
+                        assert!(m <= limit.max(members), "members past the limit: {group:?}");
+                    }
+                }
+            }
+        }
+        assert!(admitted > 1_000, "the cases admit something: {admitted}");
+    }
+
+    #[test]
+    fn no_checks_together_is_none() {
+        assert_eq!(SeatCheck::together([]), None);
+        let one = SeatCheck::reserved_member();
+        assert_eq!(SeatCheck::together([one]), Some(one));
     }
 }
