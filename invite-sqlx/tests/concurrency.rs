@@ -4,17 +4,19 @@
 //! (`#[sqlx::test]`, `DATABASE_URL` read at run time), migrated by `PgStore::migrate`. No test waits on a timer:
 //! tasks start together at a barrier, and time moves only on the harness's manual clock.
 
+#[path = "support/invited.rs"]
+mod invited;
 #[path = "support/pools.rs"]
 mod pools;
 
 use chrono::TimeDelta;
 use invite_core::store::{OutboxStore, RecordStore, ViewStore};
-use invite_core::testkit::{Harness, TestOrg, refusal};
+use invite_core::testkit::{Harness, refusal};
 use invite_core::{
-    Access, Channel, Contact, Error, FailureReason, InvitationId, MessageId, OrgSettings, Refusal,
-    Role, SeatPolicy, Seats, Status,
+    Access, Channel, Contact, Error, FailureReason, MessageId, OrgSettings, Refusal, Role,
+    SeatPolicy, Seats, Status,
 };
-use invite_sqlx::PgStore;
+use invited::invite_delivered;
 use pools::{migrated, wide_pool};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -26,28 +28,6 @@ fn addresses(prefix: &str, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("{prefix}{i:03}@example.com"))
         .collect()
-}
-
-/// Invites every address in one bulk call, delivers, and answers the invitations' ids with
-/// their link tokens.
-async fn invite_delivered(
-    h: &Harness<PgStore>,
-    org: &TestOrg,
-    addresses: &[String],
-) -> Vec<(InvitationId, String)> {
-    let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
-    let outcomes = h
-        .service
-        .invite_many(&org.admin, org.id(), &refs, Access::user(Role::ReadOnly))
-        .await
-        .expect("the bulk invite runs");
-    let ids: Vec<InvitationId> = outcomes
-        .into_iter()
-        .map(|o| o.result.expect("every address is invited").id)
-        .collect();
-    let report = h.deliver().await;
-    assert_eq!(report.sent as usize, ids.len());
-    ids.into_iter().map(|id| (id, h.token_of(id))).collect()
 }
 
 async fn count(pool: &PgPool, sql: &'static str) -> i64 {

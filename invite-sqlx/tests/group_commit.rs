@@ -7,15 +7,17 @@
 //! `group_commit_stats().waiting`; then the test lets the lock go. Nothing waits on a timer:
 //! every wait is for a state the test can see, bounded so that a bug fails instead of hanging.
 
+#[path = "support/invited.rs"]
+mod invited;
 #[path = "support/pools.rs"]
 mod pools;
 
 use invite_core::testkit::{Harness, TestOrg, refusal};
 use invite_core::{
-    Access, FailureReason, InvitationId, OrgSettings, Refusal, Role, SeatPolicy, Seats, Signup,
-    Status,
+    FailureReason, InvitationId, OrgSettings, Refusal, SeatPolicy, Seats, Signup, Status,
 };
 use invite_sqlx::{GroupCommitStats, PgStore};
+use invited::invite_delivered;
 use pools::{migrated, wide_pool};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -25,24 +27,8 @@ use tokio::task::JoinHandle;
 
 type SignupTask = JoinHandle<(InvitationId, Result<Signup, invite_core::Error>)>;
 
-async fn invite_delivered(
-    h: &Harness<PgStore>,
-    org: &TestOrg,
-    n: usize,
-) -> Vec<(InvitationId, String)> {
-    let addresses: Vec<String> = (0..n).map(|i| format!("group{i:02}@example.com")).collect();
-    let refs: Vec<&str> = addresses.iter().map(String::as_str).collect();
-    let outcomes = h
-        .service
-        .invite_many(&org.admin, org.id(), &refs, Access::user(Role::ReadOnly))
-        .await
-        .expect("the bulk invite runs");
-    let ids: Vec<InvitationId> = outcomes
-        .into_iter()
-        .map(|o| o.result.expect("every address is invited").id)
-        .collect();
-    assert_eq!(h.deliver().await.sent as usize, n);
-    ids.into_iter().map(|id| (id, h.token_of(id))).collect()
+fn addresses(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("group{i:02}@example.com")).collect()
 }
 
 /// Waits (yielding, bounded) until `ready` says yes.
@@ -144,7 +130,7 @@ async fn r3_4_signups_queued_behind_a_call_go_as_one_call_under_both_policies(
             ..OrgSettings::with_seats(10)
         };
         let org = h.org_with(&format!("Group {n}"), settings).await;
-        let invited = invite_delivered(&h, &org, 8).await;
+        let invited = invite_delivered(&h, &org, &addresses(8)).await;
         let before = h.store.group_commit_stats();
         let mut members = HashSet::new();
         for task in signups_queued_behind_one(&h, &pool, &org, &invited).await {
@@ -180,7 +166,7 @@ async fn r3_4_a_group_refused_for_seats_is_decided_one_by_one(
     let pool = wide_pool(connect).await;
     let h = Harness::new(migrated(&pool).await);
     let org = h.standalone(3).await;
-    let invited = invite_delivered(&h, &org, 6).await;
+    let invited = invite_delivered(&h, &org, &addresses(6)).await;
     let (mut joined, mut failed) = (0, Vec::new());
     for task in signups_queued_behind_one(&h, &pool, &org, &invited).await {
         match task.await.expect("the task ran") {
@@ -214,7 +200,7 @@ async fn a_queued_caller_that_stops_waiting_leaves_the_others_answered(
     let pool = wide_pool(connect).await;
     let h = Harness::new(migrated(&pool).await);
     let org = h.standalone(10).await;
-    let invited = invite_delivered(&h, &org, 5).await;
+    let invited = invite_delivered(&h, &org, &addresses(5)).await;
     let tasks = queued_then(&h, &pool, &org, &invited[..4], |tasks| {
         // The last one stops waiting while its commit is queued, the lock still held.
         if let Some(abandoned) = tasks.pop() {
@@ -248,7 +234,7 @@ async fn with_group_commits_off_every_commit_is_its_own_call(
     let store = migrated(&pool).await.group_commits(false);
     let h = Harness::new(store);
     let org = h.standalone(10).await;
-    let invited = invite_delivered(&h, &org, 8).await;
+    let invited = invite_delivered(&h, &org, &addresses(8)).await;
     let lock = hold_seat_lock(&pool, &org).await;
     let tasks: Vec<SignupTask> = invited.iter().map(|i| sign_up(&h, i)).collect();
     until("all eight calls waiting on the seat lock", async || {

@@ -263,92 +263,41 @@ mod tests {
 
     /// A check with what its commit does to the counts: `(members added, reservations
     /// taken, reservations converted)`, as the core's decisions pair them.
-    const KINDS: [(SeatCheck, u32, u32, u32); 6] = [
-        // A signup claiming a free seat (ClaimOnSignup), or a member added directly.
-        (
-            SeatCheck {
-                required: 1,
-                new_members: 1,
-                live_hold_seats: false,
-            },
-            1,
-            0,
-            0,
-        ),
-        // A reserved signup (ReserveOnInvite): its invitation's reservation becomes a member.
-        (
-            SeatCheck {
-                required: 0,
-                new_members: 1,
-                live_hold_seats: false,
-            },
-            1,
-            0,
-            1,
-        ),
-        // An invite under ClaimOnSignup: needs a free seat, takes none.
-        (
-            SeatCheck {
-                required: 1,
-                new_members: 0,
-                live_hold_seats: false,
-            },
-            0,
-            0,
-            0,
-        ),
-        // Invites under ReserveOnInvite: each reserves the seats it requires.
-        (
-            SeatCheck {
-                required: 1,
-                new_members: 0,
-                live_hold_seats: false,
-            },
-            0,
-            1,
-            0,
-        ),
-        (
-            SeatCheck {
-                required: 2,
-                new_members: 0,
-                live_hold_seats: false,
-            },
-            0,
-            2,
-            0,
-        ),
-        // A bulk invite under ReserveOnInvite that created nothing still needs one seat.
-        (
-            SeatCheck {
-                required: 1,
-                new_members: 0,
-                live_hold_seats: false,
-            },
-            0,
-            0,
-            0,
-        ),
-    ];
+    fn kinds() -> [(SeatCheck, u32, u32, u32); 6] {
+        [
+            // A signup claiming a free seat (ClaimOnSignup), or a member added directly.
+            (SeatCheck::claim_member(), 1, 0, 0),
+            // A reserved signup (ReserveOnInvite): its invitation's reservation becomes a member.
+            (SeatCheck::reserved_member(), 1, 0, 1),
+            // An invite under ClaimOnSignup: needs a free seat, takes none.
+            (SeatCheck::seats(1), 0, 0, 0),
+            // Invites under ReserveOnInvite: each reserves the seats it requires.
+            (SeatCheck::seats(1), 0, 1, 0),
+            (SeatCheck::seats(2), 0, 2, 0),
+            // A bulk invite under ReserveOnInvite that created nothing still needs one seat.
+            (SeatCheck::seats(1), 0, 0, 0),
+        ]
+    }
 
     /// R3.4: whatever a group's combined check admits, its commits one after another admit
     /// too, each on the counts the earlier ones left: grouping never lets a seat be taken
     /// twice. Every group of up to three kinds, over every limit and count up to 5.
     #[test]
     fn r3_4_a_group_admitted_together_is_admitted_one_by_one() {
-        let mut groups: Vec<Vec<usize>> = (0..KINDS.len()).map(|a| vec![a]).collect();
+        let kinds = kinds();
+        let mut groups: Vec<Vec<usize>> = (0..kinds.len()).map(|a| vec![a]).collect();
         for _ in 0..2 {
             let longer: Vec<Vec<usize>> = groups
                 .iter()
-                .flat_map(|g| (0..KINDS.len()).map(move |k| [g.clone(), vec![k]].concat()))
+                .flat_map(|g| (0..kinds.len()).map(move |k| [g.clone(), vec![k]].concat()))
                 .collect();
             groups.extend(longer);
         }
         let mut admitted = 0;
         for group in &groups {
-            let together = SeatCheck::together(group.iter().map(|&k| KINDS[k].0)).unwrap();
+            let together = SeatCheck::together(group.iter().map(|&k| kinds[k].0)).unwrap();
             // Each reserved signup converts its own live reservation: counted in `reserved`.
-            let own: u32 = group.iter().map(|&k| KINDS[k].3).sum();
+            let own: u32 = group.iter().map(|&k| kinds[k].3).sum();
             for limit in 0..=5 {
                 for members in 0..=5 {
                     for reserved in own..=5 {
@@ -358,7 +307,7 @@ mod tests {
                         admitted += 1;
                         let (mut m, mut r) = (members, reserved);
                         for &k in group {
-                            let (check, added, taken, converted) = KINDS[k];
+                            let (check, added, taken, converted) = kinds[k];
                             assert!(
                                 check.verdict(limit, m, r).is_ok(),
                                 "{group:?} admitted together at {limit}/{members}/{reserved}, \
