@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Needs `DATABASE_URL` (a fresh database `invite_bench_e2e` is made); `E2E_PEOPLE` changes
-//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases. The SMTP server is
+//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases; `E2E_SPLIT=1` prints
+//! how each library create phase splits between inviting and delivering. The SMTP server is
 //! `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
 //! `cargo test --benches` runs a small round (100 people).
 
@@ -294,8 +295,15 @@ impl Bench {
                     .await?;
             }
         }
+        let invited = started.elapsed();
         let report = dispatcher.drain().await?;
         let elapsed = started.elapsed();
+        if std::env::var_os("E2E_SPLIT").is_some() {
+            eprintln!(
+                "split bulk={bulk}: invites {invited:?}, delivery {:?}",
+                elapsed - invited
+            );
+        }
         assert_eq!(report.sent as usize, self.people, "all delivered");
         if let Some(smtp) = smtp {
             smtp.shutdown().await;
