@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Needs `DATABASE_URL` (a fresh database `invite_bench_e2e` is made); `E2E_PEOPLE` changes
-//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases; `E2E_SPLIT=1` prints
+//! the 2,000; `E2E_PHASES=accept` or `create` runs only those phases (`sequential`: the
+//! sequential accept alone); `E2E_SPLIT=1` prints
 //! how each library create phase splits between inviting and delivering. The SMTP server is
 //! `SMTP_TEST_URL` or one started from `scripts/smtp_server.py`.
 //! `cargo test --benches` runs a small round (100 people).
@@ -88,13 +89,17 @@ async fn phases(people: usize) -> Result<(), BoxError> {
     };
     let (url, _server) = smtp_server::server()?;
     let bench = Bench::new(pool, url, people);
-    // `E2E_PHASES=accept` (or `create`) runs those phases only, for profiling one.
+    // `E2E_PHASES=accept` (or `create`) runs those phases only, for profiling one;
+    // `sequential` the sequential accept alone, whose every commit is one signup's (the
+    // replay of benches/replay takes the last one).
     let phases = std::env::var("E2E_PHASES").unwrap_or_default();
     if phases.is_empty() || phases.contains("create") {
         bench.create_and_deliver().await?;
     }
     if phases.is_empty() || phases.contains("accept") {
-        bench.accept().await?;
+        bench.accept(&[1, ACCEPT_TASKS]).await?;
+    } else if phases.contains("sequential") {
+        bench.accept(&[1]).await?;
     }
     Ok(())
 }
@@ -193,8 +198,8 @@ impl Bench {
         Ok(())
     }
 
-    async fn accept(&self) -> Result<(), BoxError> {
-        for tasks in [1, ACCEPT_TASKS] {
+    async fn accept(&self, task_counts: &[usize]) -> Result<(), BoxError> {
+        for &tasks in task_counts {
             let before = self.store.group_commit_stats();
             let (library, baseline) = pair(
                 || self.library_accept(&self.service, tasks),

@@ -10,7 +10,9 @@
 //! (Migration `commit_without_empty_insert` replaced the function so that a commit with no
 //! new invitation runs no invitation insert; migration `commit_rows` added `apply_commit_rows`,
 //! the same statements taking each table's rows as one array of its composite type, the call
-//! the store makes now: 11 parameters where `apply_commit` took 80.)
+//! the store makes now: 11 parameters where `apply_commit` took 80; migration
+//! `commit_one_update_by_key` makes a commit's single invitation update by its key, a plan
+//! that stays cached, instead of a join planned anew for every call.)
 //!
 //! The call decides nothing and explains nothing: whatever the step-by-step commit would
 //! refuse makes it raise and write nothing, and the store runs the step-by-step commit
