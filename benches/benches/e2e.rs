@@ -238,7 +238,7 @@ impl Bench {
                     || self.library_accept(&self.service, tasks),
                 )
                 .await?;
-                let rate = |t: Duration| 2.0 * self.people as f64 / t.as_secs_f64();
+                let rate = |t: Duration| per_second(self.people, t);
                 println!(
                     "e2e/accept {} ({how}): group commit off {:.0}/s, on {:.0}/s (ratio {:.2})",
                     self.people,
@@ -553,9 +553,13 @@ where
     Ok((l1 + l2, b1 + b2))
 }
 
+/// `people` done twice (`pair` runs each side twice) in `t`, per second.
+fn per_second(people: usize, t: Duration) -> f64 {
+    2.0 * people as f64 / t.as_secs_f64()
+}
+
 fn report(what: &str, people: usize, library: Duration, baseline: Duration, django: f64) {
-    let rate = |t: Duration| 2.0 * people as f64 / t.as_secs_f64();
-    let (l, b) = (rate(library), rate(baseline));
+    let (l, b) = (per_second(people, library), per_second(people, baseline));
     println!(
         "e2e/{what}: invite {l:.0}/s, hand-written {b:.0}/s (ratio {:.2}); \
          django-invitations {django:.0}/s (ratio {:.2})",

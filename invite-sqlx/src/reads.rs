@@ -51,8 +51,9 @@ impl PgStore {
         hook: Option<&dyn crate::CommitHook>,
     ) -> Result<CommitOutcome, StoreError> {
         if let (None, Some(groups)) = (hook, &self.groups) {
+            // `commit_alone` prechecks each commit a group gives back, and the group's call
+            // prechecks the group (`commit::precheck_group`), so nothing is checked twice.
             if crate::group::joins(&commit) {
-                commit::precheck(&commit)?;
                 return self.commit_in_group(groups, commit).await;
             }
         }

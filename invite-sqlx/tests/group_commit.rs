@@ -42,6 +42,17 @@ async fn until<F: AsyncFnMut() -> bool>(what: &str, mut ready: F) {
     assert!(waited.is_ok(), "never saw: {what}");
 }
 
+/// The test database's backends waiting on a lock: the calls blocked on the held row.
+async fn lock_waiters(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("pg_stat_activity reads")
+}
+
 /// A transaction holding `org`'s row as a commit's seat lock does.
 async fn hold_seat_lock(pool: &PgPool, org: &TestOrg) -> Transaction<'static, Postgres> {
     let mut tx = pool.begin().await.expect("a transaction begins");
@@ -81,16 +92,7 @@ async fn queued_then(
     let mut tasks = vec![sign_up(h, &invited[0])];
     until(
         "the first signup's call waiting on the seat lock",
-        async || {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .fetch_one(pool)
-            .await
-            .expect("pg_stat_activity reads")
-                == 1
-        },
+        async || lock_waiters(pool).await == 1,
     )
     .await;
     tasks.extend(invited[1..].iter().map(|i| sign_up(h, i)));
@@ -238,14 +240,7 @@ async fn with_group_commits_off_every_commit_is_its_own_call(
     let lock = hold_seat_lock(&pool, &org).await;
     let tasks: Vec<SignupTask> = invited.iter().map(|i| sign_up(&h, i)).collect();
     until("all eight calls waiting on the seat lock", async || {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("pg_stat_activity reads")
-            == 8
+        lock_waiters(&pool).await == 8
     })
     .await;
     lock.rollback().await.expect("the test lets the lock go");
