@@ -1,5 +1,5 @@
 //! A commit's records as one array per column, the shape every multi-row statement of the
-//! store takes (`UNNEST`): the step-by-step commit (`commit.rs`) binds them statement by
+//! store takes (`UNNEST`): the step-by-step commit (`commit/`) binds them statement by
 //! statement, one parameter per column; the one-statement commit (`fast.rs`) sends each
 //! table's as one array of rows of its composite type (`rows.rs`).
 
@@ -61,7 +61,7 @@ macro_rules! columns {
 }
 
 columns! {
-    /// One array per invitation column, in `invitation_batch!` order (`sql.rs`).
+    /// One array per invitation column, in `invitation_batch!` order (`sql/writes.rs`).
     InvitationArrays {
         id: Uuid,
         org_id: Uuid,

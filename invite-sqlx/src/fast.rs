@@ -1,4 +1,4 @@
-//! A commit in one statement (issue 8.4). The step-by-step commit (`commit.rs`) costs a
+//! A commit in one statement (issue 8.4). The step-by-step commit (`commit/`) costs a
 //! round trip per table it writes, plus `BEGIN`, the seat lock and `COMMIT`: an invite was
 //! seven, a signup six. `apply_commit` (migration `commit_in_one_statement`) runs the same
 //! statements in one call, its own transaction, so a commit is one round trip. With a seat

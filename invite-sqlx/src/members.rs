@@ -1,5 +1,5 @@
 //! [`PgStore`]'s member list and lookup by application user id. The list filters by tab in
-//! SQL with `member_state!` (in `sql.rs`), the twin of `MemberState::of`, and answers the
+//! SQL with `member_state!` (in `sql/views.rs`), the twin of `MemberState::of`, and answers the
 //! state SQL computed, so the conformance suite's member truth table compares the two.
 
 use crate::codec::{self, backend};

@@ -1,5 +1,5 @@
 //! [`PgStore`]'s record port: each read one statement on the pool, each commit one
-//! transaction (`commit.rs`). The outbox and view ports are in `views.rs`.
+//! transaction (`commit/`). The outbox and view ports are in `views.rs`.
 
 use crate::codec::{self, backend};
 use crate::rows::RowTypes;
