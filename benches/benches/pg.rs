@@ -161,7 +161,8 @@ fn bulk_invite(c: &mut Criterion, rt: &Runtime, pool: &PgPool) {
             &operator(),
             "Bulk",
             OrgKind::Standalone,
-            OrgSettings::with_seats(u32::MAX),
+            // As many seats as an organization may have (R1.2's bound): never the limit here.
+            OrgSettings::with_seats(invite_core::bounds::MAX_SEAT_LIMIT),
         ))
         .expect("the organization is created");
     let admin = Actor::admin(org.id, "bench", "Bench Admin");
