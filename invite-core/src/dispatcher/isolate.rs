@@ -10,16 +10,29 @@
 
 use super::{Dispatcher, Loaded, jitter_unit};
 use crate::clock::Clock;
+use crate::decide::Decision;
 use crate::decide::delivery::{self as decide, Attempted};
 use crate::dispatcher::DispatchReport;
 use crate::error::Error;
 use crate::notifier::Notifier;
 use crate::outbox::{ClaimedMessage, OutboxUpdate};
+use crate::retry::commit_decided;
 use crate::store::{Commit, Store};
 use crate::token::LinkRecord;
 use chrono::{DateTime, Utc};
 
 impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
+    /// Commits `commit` on its own, deciding again (the same commit) after a conflict.
+    async fn commit_alone(&self, commit: Commit) -> Result<(), Error> {
+        let max = self.config.max_conflict_retries;
+        commit_decided(&self.store, max, |_| {
+            let commit = commit.clone();
+            async move { Ok(Decision::commit(commit, ())) }
+        })
+        .await
+        .map(drop)
+    }
+
     /// Commits the batch's new links (claim number, link): in one commit, or else one by one.
     /// Answers the claims whose link the store would not take, with why; fails if the store
     /// itself fails.

@@ -3,14 +3,12 @@
 
 use super::{Dispatcher, Loaded, jitter_unit, notification};
 use crate::clock::Clock;
-use crate::decide::Decision;
 use crate::decide::delivery::{self as decide, Attempted, Verdict};
 use crate::error::Error;
 use crate::ids::{InvitationId, OrgId};
 use crate::notifier::{Notification, Notifier, SignupUrl};
 use crate::outbox::ClaimedMessage;
-use crate::retry::commit_decided;
-use crate::store::{Commit, Store};
+use crate::store::Store;
 use crate::token::{LinkRecord, LinkToken};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -105,30 +103,14 @@ impl<S: Store, N: Notifier, C: Clock> Dispatcher<S, N, C> {
         Ok((loaded, attempted, deliveries))
     }
 
-    /// Commits `commit` on its own, deciding again (the same commit) after a conflict.
-    pub(super) async fn commit_alone(&self, commit: Commit) -> Result<(), Error> {
-        let max = self.config.max_conflict_retries;
-        commit_decided(&self.store, max, |_| {
-            let commit = commit.clone();
-            async move { Ok(Decision::commit(commit, ())) }
-        })
-        .await
-        .map(drop)
-    }
-
     /// What a message that could not go on this time comes to (`why`): retried after the
     /// retry policy's back-off, failed once its attempts are used up.
-    pub(super) fn postponed(
-        &self,
-        claim: &ClaimedMessage,
-        why: String,
-        now: DateTime<Utc>,
-    ) -> Attempted {
+    fn postponed(&self, claim: &ClaimedMessage, why: String, now: DateTime<Utc>) -> Attempted {
         let attempts = claim.message.attempts;
         decide::after_own_failure(why, attempts, &self.config.retry, jitter_unit(), now)
     }
 
-    pub(super) async fn load(&self, claims: &[ClaimedMessage]) -> Result<Loaded, Error> {
+    async fn load(&self, claims: &[ClaimedMessage]) -> Result<Loaded, Error> {
         let mut inv_ids: Vec<InvitationId> = claims.iter().map(|c| c.message.invitation).collect();
         inv_ids.sort();
         inv_ids.dedup();
